@@ -1,0 +1,12 @@
+"""Entry point: page config and navigation. Everything else lives in pages/ and selector/."""
+
+import streamlit as st
+
+st.set_page_config(page_title="Model selector", page_icon=":material/neurology:", layout="wide")
+
+PAGES = [
+    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("pages/explore.py", title="Explore the catalogue", icon=":material/table:"),
+]
+
+st.navigation(PAGES).run()

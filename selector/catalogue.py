@@ -1,0 +1,272 @@
+"""The curated catalogue: pydantic schema, loading and validation.
+
+data/models.yaml is the one source of model facts. Unknown values are null (None here),
+never 0: every consumer must treat None as "unknown" explicitly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from selector.errors import CatalogueError
+
+DEFAULT_CATALOGUE = Path(__file__).resolve().parent.parent / "data" / "models.yaml"
+
+Modality = Literal["text", "image", "audio", "video"]
+OutputModality = Literal["text", "image", "audio"]
+Status = Literal["active", "deprecated", "retired"]
+Strength = Literal[
+    "reasoning",
+    "math",
+    "code",
+    "agents",
+    "tool_use",
+    "long_context",
+    "multimodal",
+    "instruction_following",
+    "multilingual",
+    "writing",
+    "summarization",
+    "extraction",
+    "structured_output",
+    "chat",
+    "speed",
+    "cost_efficiency",
+    "edge",
+    "fine_tuning",
+    "safety",
+]
+# Benchmarks the catalogue may carry; every score is a percentage (0..100).
+BENCHMARKS: dict[str, str] = {
+    "mmlu": "MMLU (general knowledge, %)",
+    "mmlu_pro": "MMLU-Pro (harder general knowledge, %)",
+    "gpqa_diamond": "GPQA Diamond (graduate-level science reasoning, %)",
+    "math": "MATH (competition mathematics, %)",
+    "aime": "AIME (olympiad mathematics, %; the year is in the source)",
+    "humaneval": "HumanEval (Python code generation, pass@1 %)",
+    "livecodebench": "LiveCodeBench (fresh coding problems, %)",
+    "swe_bench_verified": "SWE-bench Verified (real repository fixes, %)",
+    "mmmu": "MMMU (multimodal understanding, %)",
+    "ifeval": "IFEval (instruction following, %)",
+}
+BenchmarkName = Literal[tuple(BENCHMARKS)]  # type: ignore[valid-type]
+
+_ID = re.compile(r"^[a-z0-9][a-z0-9.\-]*$")
+_LANG = re.compile(r"^[a-z]{2}$")
+
+
+class _Closed(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BenchmarkScore(_Closed):
+    score: float = Field(ge=0, le=100)
+    source: str = Field(min_length=1)
+
+
+class Speed(_Closed):
+    """Measured or published serving speed of the model's main API."""
+
+    ttft_ms: float | None = Field(default=None, gt=0)
+    output_tokens_per_s: float | None = Field(default=None, gt=0)
+    source: str = Field(min_length=1)
+
+
+class Model(_Closed):
+    id: str
+    name: str = Field(min_length=1)
+    provider: str = Field(min_length=1)
+    family: str = Field(min_length=1)
+    open_weights: bool
+    license: str = Field(min_length=1)
+    params_b: float | None = Field(gt=0)
+    active_params_b: float | None = Field(default=None, gt=0)
+    context_tokens: int | None = Field(gt=0)
+    max_output_tokens: int | None = Field(gt=0)
+    input_usd_per_mtok: float | None = Field(ge=0)
+    output_usd_per_mtok: float | None = Field(ge=0)
+    cached_input_usd_per_mtok: float | None = Field(default=None, ge=0)
+    price_source: str | None = None
+    price_note: str | None = None
+    input_modalities: list[Modality] = Field(min_length=1)
+    output_modalities: list[OutputModality] = Field(min_length=1)
+    reasoning: bool = False
+    strengths: list[Strength] = Field(default_factory=list)
+    languages: list[str] = Field(min_length=1)
+    benchmarks: dict[BenchmarkName, BenchmarkScore] = Field(default_factory=dict)  # type: ignore[valid-type]
+    speed: Speed | None = None
+    fine_tuning_api: bool | None = None
+    release_date: dt.date | None
+    status: Status = "active"
+    litellm_id: str | None = None
+    sources: list[str] = Field(min_length=1)
+    as_of: dt.date
+    notes: str | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _id_is_slug(cls, value: str) -> str:
+        if not _ID.match(value):
+            raise ValueError("must be lower-case letters, digits, '.' and '-' (e.g. 'gpt-4o')")
+        return value
+
+    @field_validator("languages")
+    @classmethod
+    def _languages_are_iso(cls, value: list[str]) -> list[str]:
+        bad = [code for code in value if not _LANG.match(code)]
+        if bad:
+            raise ValueError(f"must be ISO 639-1 codes such as 'en' (got {', '.join(map(repr, bad))})")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Model:
+        if self.active_params_b is not None and self.params_b is not None and self.active_params_b > self.params_b:
+            raise ValueError(f"active_params_b ({self.active_params_b}) exceeds params_b ({self.params_b})")
+        priced = self.input_usd_per_mtok is not None or self.output_usd_per_mtok is not None
+        if priced and not self.price_source:
+            raise ValueError("price_source is required when a price is given")
+        if "text" not in self.input_modalities:
+            raise ValueError("input_modalities must include 'text'")
+        return self
+
+    @property
+    def is_moe(self) -> bool:
+        return self.active_params_b is not None
+
+    @property
+    def is_retired(self) -> bool:
+        return self.status == "retired"
+
+    @property
+    def has_api_price(self) -> bool:
+        return self.input_usd_per_mtok is not None and self.output_usd_per_mtok is not None
+
+
+class Catalogue(BaseModel):
+    """A validated catalogue; `path` says where it came from."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+    models: list[Model]
+    path: str = "<memory>"
+
+    @cached_property
+    def by_id(self) -> dict[str, Model]:
+        return {model.id: model for model in self.models}
+
+    @property
+    def as_of(self) -> dt.date | None:
+        return max((model.as_of for model in self.models), default=None)
+
+    @property
+    def ids(self) -> list[str]:
+        return [model.id for model in self.models]
+
+    def get(self, model_id: str) -> Model:
+        """The model with this id, or CatalogueError naming the closest ids."""
+        try:
+            return self.by_id[model_id]
+        except KeyError:
+            raise CatalogueError(unknown_id_message(model_id, self.ids)) from None
+
+    def subset(self, ids: list[str]) -> Catalogue:
+        """A catalogue restricted to `ids` (each must exist)."""
+        for model_id in ids:
+            self.get(model_id)
+        wanted = set(ids)
+        return Catalogue(models=[m for m in self.models if m.id in wanted], path=self.path)
+
+
+def unknown_id_message(model_id: str, known: list[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(model_id, known, n=3, cutoff=0.5)
+    hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+    return f"unknown model id {model_id!r}{hint}"
+
+
+def _describe(error: dict, entries: list) -> tuple[str, str]:
+    """(entry label, field path) for one pydantic error raised while validating `models`."""
+    loc = list(error["loc"])
+    if len(loc) >= 2 and loc[0] == "models" and isinstance(loc[1], int):
+        index = loc[1]
+        entry = entries[index] if index < len(entries) else None
+        entry_id = entry.get("id") if isinstance(entry, dict) else None
+        label = f"model {entry_id!r}" if entry_id else f"model #{index + 1} (no id)"
+        field = ".".join(str(part) for part in loc[2:]) or "entry"
+        return label, field
+    return "top level", ".".join(str(part) for part in loc) or "document"
+
+
+def _message(error: dict) -> str:
+    msg = error["msg"]
+    if error["type"] == "missing":
+        return "is required but missing"
+    if error["type"] == "extra_forbidden":
+        return "is not a known field (typo?)"
+    if error["type"] == "literal_error":
+        expected = msg.split("Input should be ", 1)[-1]
+        return f"must be one of {expected} (got {error.get('input')!r})"
+    msg = msg.removeprefix("Value error, ")
+    if "input" in error and error["type"] not in ("model_type", "dict_type", "list_type"):
+        value = error["input"]
+        if not isinstance(value, (dict, list)):
+            return f"{msg[0].lower()}{msg[1:]} (got {value!r})"
+    return f"{msg[0].lower()}{msg[1:]}"
+
+
+def parse_catalogue(data: object, path: str = "<memory>") -> Catalogue:
+    """Validate already-parsed YAML data; raise CatalogueError listing every problem."""
+    if not isinstance(data, dict) or "models" not in data:
+        raise CatalogueError(f"catalogue {path}: expected a top-level 'models:' list")
+    entries = data["models"] if isinstance(data["models"], list) else []
+    problems: list[str] = []
+    try:
+        catalogue = Catalogue(models=data["models"], path=path, **{k: v for k, v in data.items() if k != "models"})
+    except ValidationError as exc:
+        for error in exc.errors():
+            label, field = _describe(error, entries)
+            problems.append(f"catalogue {path}, {label}: {field} {_message(error)}")
+        raise CatalogueError(problems) from None
+    seen: set[str] = set()
+    for model in catalogue.models:
+        if model.id in seen:
+            problems.append(f"catalogue {path}, model {model.id!r}: id is duplicated (ids must be unique)")
+        seen.add(model.id)
+    if problems:
+        raise CatalogueError(problems)
+    return catalogue
+
+
+def load_catalogue(path: str | Path | None = None) -> Catalogue:
+    """Load and validate a catalogue file (default: data/models.yaml)."""
+    path = Path(path) if path else DEFAULT_CATALOGUE
+    shown = _display_path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CatalogueError(f"catalogue {shown}: file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CatalogueError(f"catalogue {shown}: cannot read the file ({exc})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise CatalogueError(f"catalogue {shown}: malformed YAML{where}: {problem}") from None
+    return parse_catalogue(data, shown)
+
+
+def _display_path(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,45 @@
+"""The project's error types: every message is a sentence a person can act on."""
+
+
+class SelectorError(Exception):
+    """Base of every error shown to the user (pages use st.error, the CLI exits 2 or 1)."""
+
+
+class CatalogueError(SelectorError):
+    """The catalogue file is missing, malformed or fails validation."""
+
+    def __init__(self, problems: list[str] | str):
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+class AnswersError(SelectorError):
+    """A questionnaire answer is invalid."""
+
+
+class ModelCallError(SelectorError):
+    """A live model call failed (exit code 1 on the CLI)."""
+
+
+class AuthError(ModelCallError):
+    """Missing or rejected API key."""
+
+
+class RateLimited(ModelCallError):
+    """The provider refused the call for rate or quota reasons."""
+
+
+class CallTimeout(ModelCallError):
+    """The call did not finish in time."""
+
+
+class Unreachable(ModelCallError):
+    """The server could not be reached (connection refused, DNS, server died)."""
+
+
+class BadRequest(ModelCallError):
+    """The provider rejected the request itself (unknown model, bad parameter)."""
+
+
+class ContextTooLong(BadRequest):
+    """The prompt does not fit the model's context window."""
