@@ -2,11 +2,15 @@
 
 data/models.yaml is the one source of model facts. Unknown values are null (None here),
 never 0: every consumer must treat None as "unknown" explicitly.
+
+The default file is data/models.yaml; set the environment variable SELECTOR_CATALOGUE to a path
+to make the app, the CLI and the library use another catalogue (tests, a private catalogue).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from functools import cached_property
 from pathlib import Path
@@ -18,6 +22,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from selector.errors import CatalogueError
 
 DEFAULT_CATALOGUE = Path(__file__).resolve().parent.parent / "data" / "models.yaml"
+# Environment variable naming another catalogue file to use by default (tests, private catalogues).
+CATALOGUE_ENV = "SELECTOR_CATALOGUE"
 
 Modality = Literal["text", "image", "audio", "video"]
 OutputModality = Literal["text", "image", "audio"]
@@ -192,62 +198,142 @@ def unknown_id_message(model_id: str, known: list[str]) -> str:
     return f"unknown model id {model_id!r}{hint}"
 
 
+def _field_path(parts: list) -> str:
+    """'benchmarks.mmlu.score', 'input_modalities[1]': a field path as a person would write it."""
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
 def _describe(error: dict, entries: list) -> tuple[str, str]:
     """(entry label, field path) for one pydantic error raised while validating `models`."""
-    loc = list(error["loc"])
+    loc = [part for part in error["loc"] if part != "[key]"]
     if len(loc) >= 2 and loc[0] == "models" and isinstance(loc[1], int):
         index = loc[1]
         entry = entries[index] if index < len(entries) else None
         entry_id = entry.get("id") if isinstance(entry, dict) else None
         label = f"model {entry_id!r}" if entry_id else f"model #{index + 1} (no id)"
-        field = ".".join(str(part) for part in loc[2:]) or "entry"
-        return label, field
-    return "top level", ".".join(str(part) for part in loc) or "document"
+        parts = loc[2:]
+        if "[key]" in error["loc"]:
+            parts = parts[:-1]  # the bad key itself is reported in the message
+        return label, _field_path(parts)
+    return "top level", _field_path(loc)
+
+
+# Plain-language wording for pydantic's error types ("must ..." follows the field name).
+_WORDING = {
+    "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "int_type": "must be a whole number",
+    "float_parsing": "must be a number",
+    "float_type": "must be a number",
+    "bool_parsing": "must be true or false",
+    "bool_type": "must be true or false",
+    "string_type": "must be text",
+    "list_type": "must be a list",
+    "dict_type": "must be a mapping of names to values",
+    "model_type": "must be a mapping of field: value",
+    "model_attributes_type": "must be a mapping of field: value",
+    "date_parsing": "must be a date written YYYY-MM-DD",
+    "date_type": "must be a date written YYYY-MM-DD",
+    "date_from_datetime_parsing": "must be a date written YYYY-MM-DD",
+    "date_from_datetime_inexact": "must be a date written YYYY-MM-DD, without a time",
+    "string_too_short": "must not be empty",
+    "too_short": "must not be empty",
+}
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, (dict, list)):
+        return f"a {'mapping' if isinstance(value, dict) else 'list'}"
+    return repr(value)
 
 
 def _message(error: dict) -> str:
-    msg = error["msg"]
-    if error["type"] == "missing":
+    """The part of a problem's sentence that follows the field name."""
+    kind, msg, ctx = error["type"], error["msg"], error.get("ctx") or {}
+    if kind == "missing":
         return "is required but missing"
-    if error["type"] == "extra_forbidden":
+    if kind == "extra_forbidden":
         return "is not a known field (typo?)"
-    if error["type"] == "literal_error":
+    if kind == "literal_error":
         expected = msg.split("Input should be ", 1)[-1]
+        if "[key]" in error["loc"]:
+            return f"has an unknown key {error.get('input')!r} (known keys: {expected})"
         return f"must be one of {expected} (got {error.get('input')!r})"
-    msg = msg.removeprefix("Value error, ")
-    if "input" in error and error["type"] not in ("model_type", "dict_type", "list_type"):
-        value = error["input"]
-        if not isinstance(value, (dict, list)):
-            return f"{msg[0].lower()}{msg[1:]} (got {value!r})"
-    return f"{msg[0].lower()}{msg[1:]}"
+    if kind == "value_error":
+        text = msg.removeprefix("Value error, ")
+        return text  # our validators already name the field and the value
+    bounds = {"greater_than_equal": ">=", "greater_than": ">", "less_than_equal": "<=", "less_than": "<"}
+    if kind in bounds:
+        limit = next(iter(ctx.values()), "?")
+        if isinstance(limit, float) and limit.is_integer():
+            limit = int(limit)
+        text = f"must be {bounds[kind]} {limit}"
+    else:
+        text = _WORDING.get(kind) or msg.replace("Input should be", "must be", 1)
+        text = text[0].lower() + text[1:]
+    if "input" in error and kind not in ("too_short", "string_too_short"):
+        text += f" (got {_shown(error['input'])})"
+    return text
 
 
 def parse_catalogue(data: object, path: str = "<memory>") -> Catalogue:
     """Validate already-parsed YAML data; raise CatalogueError listing every problem."""
     if not isinstance(data, dict) or "models" not in data:
-        raise CatalogueError(f"catalogue {path}: expected a top-level 'models:' list")
-    entries = data["models"] if isinstance(data["models"], list) else []
-    problems: list[str] = []
+        if data is None:
+            got = "an empty file"
+        elif isinstance(data, dict):
+            got = f"only {', '.join(map(repr, data))}" if data else "an empty mapping"
+        else:
+            got = _shown(data) if isinstance(data, list) else repr(data)
+        raise CatalogueError(f"catalogue {path}: expected a top-level 'models:' list (got {got})")
+    problems = [
+        f"catalogue {path}, top level: {key} is not a known field (only 'models:' is expected)"
+        for key in data
+        if key != "models"
+    ]
+    entries = data["models"]
+    if not isinstance(entries, list):
+        problems.append(f"catalogue {path}, top level: models must be a list of model entries (got {_shown(entries)})")
+        raise CatalogueError(problems)
+    if not entries:
+        problems.append(f"catalogue {path}, top level: models is empty (a catalogue needs at least one model)")
+        raise CatalogueError(problems)
+    first_index: dict[str, int] = {}
+    for index, entry in enumerate(entries):
+        entry_id = entry.get("id") if isinstance(entry, dict) else None
+        if not isinstance(entry_id, str):
+            continue
+        if entry_id in first_index:
+            problems.append(
+                f"catalogue {path}, model {entry_id!r}: id is duplicated "
+                f"(entries #{first_index[entry_id] + 1} and #{index + 1}; ids must be unique)"
+            )
+        else:
+            first_index[entry_id] = index
     try:
-        catalogue = Catalogue(models=data["models"], path=path, **{k: v for k, v in data.items() if k != "models"})
+        catalogue = Catalogue(models=entries, path=path)
     except ValidationError as exc:
         for error in exc.errors():
             label, field = _describe(error, entries)
-            problems.append(f"catalogue {path}, {label}: {field} {_message(error)}")
-        raise CatalogueError(problems) from None
-    seen: set[str] = set()
-    for model in catalogue.models:
-        if model.id in seen:
-            problems.append(f"catalogue {path}, model {model.id!r}: id is duplicated (ids must be unique)")
-        seen.add(model.id)
+            sentence = f"{field} {_message(error)}" if field else _message(error)
+            problems.append(f"catalogue {path}, {label}: {sentence}")
     if problems:
         raise CatalogueError(problems)
     return catalogue
 
 
+def default_catalogue_path() -> Path:
+    """The catalogue used when none is named: $SELECTOR_CATALOGUE if set, else data/models.yaml."""
+    override = os.environ.get(CATALOGUE_ENV, "").strip()
+    return Path(override) if override else DEFAULT_CATALOGUE
+
+
 def load_catalogue(path: str | Path | None = None) -> Catalogue:
-    """Load and validate a catalogue file (default: data/models.yaml)."""
-    path = Path(path) if path else DEFAULT_CATALOGUE
+    """Load and validate a catalogue file (default: default_catalogue_path())."""
+    path = Path(path) if path else default_catalogue_path()
     shown = _display_path(path)
     try:
         text = path.read_text(encoding="utf-8")

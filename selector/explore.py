@@ -1,0 +1,204 @@
+"""The catalogue explorer's logic: filters a buyer expects, the table, and side-by-side details.
+
+Pages only gather widget values into a CatalogueFilter and render what these functions return.
+Unknown values (None) never pass a filter that asks for a known value, except prices, where the
+caller chooses (`keep_unknown_price`) because open-weight models often have no public API price.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
+
+from selector.catalogue import BENCHMARKS, Catalogue, Modality, Model, Strength
+
+
+class CatalogueFilter(BaseModel):
+    """What to keep. Empty lists and None mean "no constraint"; list filters require ALL values."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    providers: list[str] = Field(default_factory=list, description="keep models of any of these providers")
+    open_weights: Literal["any", "open", "closed"] = "any"
+    min_context_tokens: int | None = Field(default=None, ge=0)
+    max_input_usd_per_mtok: float | None = Field(default=None, ge=0)
+    max_output_usd_per_mtok: float | None = Field(default=None, ge=0)
+    keep_unknown_price: bool = Field(default=True, description="keep models without a public price")
+    input_modalities: list[Modality] = Field(default_factory=list)
+    strengths: list[Strength] = Field(default_factory=list)
+    languages: list[str] = Field(default_factory=list)
+    released_after: dt.date | None = None
+    hide_retired: bool = True
+
+
+def _within(price: float | None, limit: float | None, keep_unknown: bool) -> bool:
+    if limit is None:
+        return True
+    if price is None:
+        return keep_unknown
+    return price <= limit
+
+
+def matches(model: Model, flt: CatalogueFilter) -> bool:
+    """Whether one model passes every constraint of the filter."""
+    if flt.hide_retired and model.is_retired:
+        return False
+    if flt.providers and model.provider not in flt.providers:
+        return False
+    if flt.open_weights != "any" and model.open_weights != (flt.open_weights == "open"):
+        return False
+    if flt.min_context_tokens is not None and (
+        model.context_tokens is None or model.context_tokens < flt.min_context_tokens
+    ):
+        return False
+    if not _within(model.input_usd_per_mtok, flt.max_input_usd_per_mtok, flt.keep_unknown_price):
+        return False
+    if not _within(model.output_usd_per_mtok, flt.max_output_usd_per_mtok, flt.keep_unknown_price):
+        return False
+    if not set(flt.input_modalities) <= set(model.input_modalities):
+        return False
+    if not set(flt.strengths) <= set(model.strengths):
+        return False
+    if not set(flt.languages) <= set(model.languages):
+        return False
+    if flt.released_after is not None and (model.release_date is None or model.release_date <= flt.released_after):
+        return False
+    return True
+
+
+def filter_models(catalogue: Catalogue, flt: CatalogueFilter) -> list[Model]:
+    """The catalogue's models that pass the filter, in catalogue order."""
+    return [model for model in catalogue.models if matches(model, flt)]
+
+
+class FilterOptions(BaseModel):
+    """The choices the explorer offers, drawn from the catalogue itself."""
+
+    model_config = ConfigDict(frozen=True)
+
+    providers: list[str]
+    input_modalities: list[str]
+    strengths: list[str]
+    languages: list[str]
+    max_context_tokens: int
+    earliest_release: dt.date | None
+    latest_release: dt.date | None
+
+
+def filter_options(catalogue: Catalogue) -> FilterOptions:
+    """Distinct providers, modalities, strengths and languages, and the ranges of context and dates."""
+    models = catalogue.models
+    dates = [m.release_date for m in models if m.release_date is not None]
+    modality_order = ["text", "image", "audio", "video"]
+    present_modalities = {mod for m in models for mod in m.input_modalities}
+    return FilterOptions(
+        providers=sorted({m.provider for m in models}, key=str.lower),
+        input_modalities=[mod for mod in modality_order if mod in present_modalities],
+        strengths=sorted({s for m in models for s in m.strengths}),
+        languages=sorted({lang for m in models for lang in m.languages}),
+        max_context_tokens=max((m.context_tokens or 0 for m in models), default=0),
+        earliest_release=min(dates, default=None),
+        latest_release=max(dates, default=None),
+    )
+
+
+TABLE_COLUMNS = [
+    "id", "name", "provider", "open_weights", "params_b", "active_params_b", "context_tokens",
+    "max_output_tokens", "input_usd_per_mtok", "output_usd_per_mtok", "input_modalities",
+    "output_modalities", "strengths", "languages", "release_date", "status", "source", "price_source",
+]
+
+
+def catalogue_table(models: list[Model]) -> pd.DataFrame:
+    """One row per model, raw values (None stays missing) for a sortable table."""
+    rows = [
+        {
+            "id": m.id,
+            "name": m.name,
+            "provider": m.provider,
+            "open_weights": m.open_weights,
+            "params_b": m.params_b,
+            "active_params_b": m.active_params_b,
+            "context_tokens": m.context_tokens,
+            "max_output_tokens": m.max_output_tokens,
+            "input_usd_per_mtok": m.input_usd_per_mtok,
+            "output_usd_per_mtok": m.output_usd_per_mtok,
+            "input_modalities": list(m.input_modalities),
+            "output_modalities": list(m.output_modalities),
+            "strengths": list(m.strengths),
+            "languages": list(m.languages),
+            "release_date": m.release_date,
+            "status": m.status,
+            "source": m.sources[0],
+            "price_source": m.price_source,
+        }
+        for m in models
+    ]
+    table = pd.DataFrame(rows, columns=TABLE_COLUMNS)
+    # Nullable dtypes keep "unknown" visible as empty cells instead of NaN floats or 0.
+    for column in ("context_tokens", "max_output_tokens"):
+        table[column] = table[column].astype("Int64")
+    for column in ("params_b", "active_params_b", "input_usd_per_mtok", "output_usd_per_mtok"):
+        table[column] = table[column].astype("Float64")
+    return table
+
+
+def _money(value: float | None) -> str:
+    return "unknown" if value is None else f"${value:,.2f} per 1M tokens"
+
+
+def _count(value: int | float | None, unit: str = "") -> str:
+    if value is None:
+        return "unknown"
+    number = f"{value:,}" if isinstance(value, int) else f"{value:,g}"
+    return f"{number}{unit}"
+
+
+def _listed(values: list[str]) -> str:
+    return ", ".join(values) if values else "none listed"
+
+
+def model_details(models: list[Model]) -> pd.DataFrame:
+    """Every field of each model side by side: one row per field, one column per model."""
+    columns: dict[str, dict[str, str]] = {}
+    for m in models:
+        speed = m.speed
+        detail = {
+            "Id": m.id,
+            "Provider": m.provider,
+            "Family": m.family,
+            "Open weights": "yes" if m.open_weights else "no",
+            "License": m.license,
+            "Parameters": _count(m.params_b, " B"),
+            "Active parameters (MoE)": _count(m.active_params_b, " B") if m.is_moe else "not a mixture of experts",
+            "Context window": _count(m.context_tokens, " tokens"),
+            "Max output": _count(m.max_output_tokens, " tokens"),
+            "Input price": _money(m.input_usd_per_mtok),
+            "Output price": _money(m.output_usd_per_mtok),
+            "Cached input price": _money(m.cached_input_usd_per_mtok),
+            "Price source": m.price_source or "none (no public API price)",
+            "Price note": m.price_note or "",
+            "Input modalities": _listed(list(m.input_modalities)),
+            "Output modalities": _listed(list(m.output_modalities)),
+            "Reasoning model": "yes" if m.reasoning else "no",
+            "Strengths": _listed(list(m.strengths)),
+            "Strong languages": _listed(list(m.languages)),
+            "Fine-tuning API": {True: "yes", False: "no", None: "unknown"}[m.fine_tuning_api],
+            "Time to first token": _count(speed.ttft_ms, " ms") if speed else "unknown",
+            "Output speed": _count(speed.output_tokens_per_s, " tokens/s") if speed else "unknown",
+            "Speed source": speed.source if speed else "",
+            "Release date": m.release_date.isoformat() if m.release_date else "unknown",
+            "Status": m.status,
+            "LiteLLM id": m.litellm_id or "not in LiteLLM",
+            "Sources": " ; ".join(m.sources),
+            "Facts as of": m.as_of.isoformat(),
+            "Notes": m.notes or "",
+        }
+        for key, label in BENCHMARKS.items():
+            score = m.benchmarks.get(key)
+            detail[label] = f"{score.score:g} (source: {score.source})" if score else "not reported"
+        columns[m.name if m.name not in columns else f"{m.name} ({m.id})"] = detail
+    return pd.DataFrame(columns)
