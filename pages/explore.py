@@ -1,0 +1,123 @@
+"""Explore the catalogue: filter, sort, and compare models' facts side by side."""
+
+import datetime as dt
+
+import streamlit as st
+
+from pages._common import catalogue_or_stop
+from selector.explore import CatalogueFilter, catalogue_table, filter_models, filter_options, model_details
+
+CONTEXT_CHOICES = [None, 8_000, 32_000, 128_000, 200_000, 400_000, 1_000_000]
+OPEN_CHOICES = {"any": "Any", "open": "Open weights", "closed": "Closed (API only)"}
+
+catalogue = catalogue_or_stop()
+options = filter_options(catalogue)
+
+with st.sidebar:
+    st.header("Filters")
+    providers = st.multiselect("Provider", options.providers, key="f_providers", placeholder="Any provider")
+    open_weights = st.radio("Weights", list(OPEN_CHOICES), format_func=OPEN_CHOICES.get, key="f_open", horizontal=True)
+    min_context = st.selectbox(
+        "Minimum context window",
+        CONTEXT_CHOICES,
+        format_func=lambda n: "Any" if n is None else f"{n:,} tokens",
+        key="f_min_context",
+    )
+    max_input = st.number_input(
+        "Maximum input price ($ per 1M tokens)", min_value=0.0, value=None, step=0.5, key="f_max_input",
+        placeholder="No limit",
+    )
+    max_output = st.number_input(
+        "Maximum output price ($ per 1M tokens)", min_value=0.0, value=None, step=1.0, key="f_max_output",
+        placeholder="No limit",
+    )
+    keep_unknown = st.checkbox(
+        "Keep models without a public price", value=True, key="f_keep_unknown",
+        help="Most open-weight models have no single API price: you host them or pick a host.",
+    )
+    modalities = st.multiselect("Must accept as input", options.input_modalities, key="f_modalities",
+                                placeholder="Text only is fine")
+    strengths = st.multiselect("Must be strong at (all of)", options.strengths, key="f_strengths",
+                               format_func=lambda s: s.replace("_", " "), placeholder="Anything")
+    languages = st.multiselect("Must be strong in languages (all of)", options.languages, key="f_languages",
+                               placeholder="Any language")
+    released_after = st.date_input(
+        "Released after", value=None, min_value=dt.date(2018, 1, 1), max_value=dt.date.today(), key="f_released_after",
+    )
+    hide_retired = st.toggle("Hide retired models", value=True, key="f_hide_retired")
+
+chosen_filter = CatalogueFilter(
+    providers=providers,
+    open_weights=open_weights,
+    min_context_tokens=min_context,
+    max_input_usd_per_mtok=max_input,
+    max_output_usd_per_mtok=max_output,
+    keep_unknown_price=keep_unknown,
+    input_modalities=modalities,
+    strengths=strengths,
+    languages=languages,
+    released_after=released_after,
+    hide_retired=hide_retired,
+)
+models = filter_models(catalogue, chosen_filter)
+
+st.title("Explore the catalogue")
+st.caption(f"Facts as of {catalogue.as_of}. Prices are USD per 1M tokens; an empty cell means unknown, never free.")
+st.markdown(f"**{len(models)} of {len(catalogue.models)} models**")
+
+selected_rows: list[int] = []
+if models:
+    table = catalogue_table(models)
+    price = "$%.2f"
+    event = st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        on_select="rerun",
+        selection_mode="multi-row",
+        key="explore_table",
+        column_config={
+            "id": st.column_config.TextColumn("Id"),
+            "name": st.column_config.TextColumn("Model", pinned=True),
+            "provider": "Provider",
+            "open_weights": st.column_config.CheckboxColumn("Open weights"),
+            "params_b": st.column_config.NumberColumn("Params (B)", format="%.1f"),
+            "active_params_b": st.column_config.NumberColumn("Active (B)", format="%.1f", help="mixture of experts"),
+            "context_tokens": st.column_config.NumberColumn("Context (tokens)", format="localized"),
+            "max_output_tokens": st.column_config.NumberColumn("Max output (tokens)", format="localized"),
+            "input_usd_per_mtok": st.column_config.NumberColumn("Input $/1M", format=price),
+            "output_usd_per_mtok": st.column_config.NumberColumn("Output $/1M", format=price),
+            "input_modalities": st.column_config.ListColumn("Input"),
+            "output_modalities": st.column_config.ListColumn("Output"),
+            "strengths": st.column_config.ListColumn("Strengths"),
+            "languages": st.column_config.ListColumn("Languages"),
+            "release_date": st.column_config.DateColumn("Released", format="YYYY-MM-DD"),
+            "status": "Status",
+            "source": st.column_config.LinkColumn("Source", display_text="model card"),
+            "price_source": st.column_config.LinkColumn("Price source", display_text="pricing"),
+        },
+    )
+    selected_rows = list(event.selection.rows) if event is not None else []
+    st.caption("Select rows (or pick below) to compare their details side by side.")
+else:
+    st.info(
+        "No model matches all these filters. Widen one of them: raise or clear the maximum prices, "
+        "keep models without a public price, lower the minimum context, or remove a required "
+        "strength, language or modality.",
+        icon=":material/filter_alt_off:",
+    )
+
+st.subheader("Details side by side")
+from_table = [models[i].id for i in selected_rows if i < len(models)]
+picked = st.multiselect(
+    "Models to compare",
+    catalogue.ids,
+    format_func=lambda model_id: f"{catalogue.by_id[model_id].name} ({catalogue.by_id[model_id].provider})",
+    key="details_models",
+    placeholder="Choose models",
+)
+shown = list(dict.fromkeys(from_table + picked))
+if shown:
+    st.dataframe(model_details([catalogue.by_id[i] for i in shown]), width="stretch")
+else:
+    st.caption("Choose one or more models to see every field, benchmark scores with their sources, and notes.")

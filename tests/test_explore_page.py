@@ -1,0 +1,110 @@
+"""AppTest of the explorer page: each filter changes the table's rows; details show side by side."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from catalogue_samples import sample_data, write_catalogue
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGE = "pages/explore.py"
+ACTIVE = ["acme-large", "acme-mini", "beta-open-70b", "beta-open-8b", "gamma-vision"]
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch) -> AppTest:
+    """The explorer on the six-model sample catalogue (SELECTOR_CATALOGUE points the app at it)."""
+    monkeypatch.setenv("SELECTOR_CATALOGUE", str(write_catalogue(tmp_path / "sample.yaml", sample_data())))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def table_ids(at: AppTest) -> list[str]:
+    tables = [df.value for df in at.dataframe if "id" in df.value.columns]
+    return list(tables[0]["id"]) if tables else []
+
+
+def count_line(at: AppTest) -> str:
+    return next(m.value for m in at.markdown if " models**" in m.value)
+
+
+def test_default_view_hides_retired(app):
+    assert table_ids(app) == ACTIVE
+    assert count_line(app) == "**5 of 6 models**"
+
+
+@pytest.mark.parametrize(
+    "set_widget, expected",
+    [
+        (lambda at: at.multiselect(key="f_providers").set_value(["Beta Labs"]), ["beta-open-70b", "beta-open-8b"]),
+        (lambda at: at.radio(key="f_open").set_value("open"), ["beta-open-70b", "beta-open-8b"]),
+        (lambda at: at.radio(key="f_open").set_value("closed"), ["acme-large", "acme-mini", "gamma-vision"]),
+        (lambda at: at.selectbox(key="f_min_context").set_value(200_000), ["acme-large", "gamma-vision"]),
+        (lambda at: at.number_input(key="f_max_input").set_value(1.0), ["acme-mini", "beta-open-70b", "beta-open-8b"]),
+        (lambda at: at.number_input(key="f_max_output").set_value(5.0), ["acme-mini", "beta-open-70b", "beta-open-8b"]),
+        (lambda at: at.multiselect(key="f_modalities").set_value(["image", "audio"]), ["acme-mini"]),
+        (lambda at: at.multiselect(key="f_strengths").set_value(["code"]), ["acme-large", "beta-open-70b"]),
+        (lambda at: at.multiselect(key="f_languages").set_value(["ja"]), ["gamma-vision"]),
+        (lambda at: at.date_input(key="f_released_after").set_value(dt.date(2024, 7, 20)),
+         ["acme-large", "beta-open-70b"]),
+        (lambda at: at.toggle(key="f_hide_retired").set_value(False),
+         ["acme-large", "acme-mini", "beta-open-70b", "beta-open-8b", "gamma-old", "gamma-vision"]),
+    ],
+    ids=["provider", "open weights", "closed weights", "min context", "max input price", "max output price",
+         "modalities", "strengths", "languages", "released after", "show retired"],
+)
+def test_each_filter_changes_the_rows(app, set_widget, expected):
+    set_widget(app)
+    app.run()
+    assert not app.exception, app.exception
+    assert table_ids(app) == expected
+    assert count_line(app) == f"**{len(expected)} of 6 models**"
+
+
+def test_unknown_price_switch_drops_unpriced_models(app):
+    app.number_input(key="f_max_input").set_value(1.0).run()
+    assert "beta-open-70b" in table_ids(app)
+    app.checkbox(key="f_keep_unknown").uncheck().run()
+    assert table_ids(app) == ["acme-mini", "beta-open-8b"]
+
+
+def test_empty_result_explains_what_to_widen(app):
+    app.multiselect(key="f_providers").set_value(["Gamma"]).run()
+    app.radio(key="f_open").set_value("open").run()
+    assert table_ids(app) == []
+    assert count_line(app) == "**0 of 6 models**"
+    assert any("No model matches" in info.value for info in app.info)
+
+
+def test_table_formats_prices_and_context(app):
+    [table] = [df for df in app.dataframe if "id" in df.value.columns]
+    config = table.proto.columns  # column_config as JSON
+    assert '"$%.2f"' in config and '"localized"' in config and '"link"' in config
+
+
+def test_selected_models_show_side_by_side(app):
+    app.multiselect(key="details_models").set_value(["acme-large", "beta-open-70b"]).run()
+    assert not app.exception, app.exception
+    details = [df.value for df in app.dataframe if "id" not in df.value.columns]
+    assert len(details) == 1
+    assert list(details[0].columns) == ["Acme Large", "Beta Open 70B"]
+    assert details[0].loc["Input price", "Beta Open 70B"] == "unknown"
+    assert "source: https://example.org/acme-large-evals" in details[0].loc["MMLU (general knowledge, %)", "Acme Large"]
+
+
+def test_bad_catalogue_shows_one_line_error(tmp_path, monkeypatch):
+    data = sample_data()
+    data["models"][0]["input_usd_per_mtok"] = -1
+    monkeypatch.setenv("SELECTOR_CATALOGUE", str(write_catalogue(tmp_path / "bad.yaml", data)))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    assert any("input_usd_per_mtok must be >= 0" in e.value for e in at.error)
+    assert not at.dataframe
