@@ -32,7 +32,30 @@ def cmd_catalog_drift(args: argparse.Namespace) -> int:
 
 
 def cmd_recommend(args: argparse.Namespace) -> int:
-    raise SelectorError("recommend is not built yet")
+    import json
+
+    from selector.answers import load_answers
+    from selector.catalogue import load_catalogue, unknown_id_message
+    from selector.recommendation import to_markdown
+    from selector.scoring import recommend
+
+    if args.top < 1:
+        raise SelectorError(f"--top must be >= 1 (got {args.top})")
+    catalogue = load_catalogue(args.catalogue)
+    answers = load_answers(args.answers, catalogue)
+    if args.only:
+        only = [model_id.strip() for model_id in args.only.split(",") if model_id.strip()]
+        unknown = [model_id for model_id in only if model_id not in catalogue.by_id]
+        if unknown or not only:
+            lines = [f"--only: {unknown_id_message(model_id, catalogue.ids)}" for model_id in unknown]
+            raise SelectorError("\n".join(lines) or "--only: list at least one catalogue id")
+        answers = answers.model_copy(update={"allow": only})
+    recommendation = recommend(catalogue, answers, top=args.top)
+    if args.format == "json":
+        print(json.dumps(recommendation.to_dict(), indent=2))
+    else:
+        print(to_markdown(recommendation), end="")
+    return 0
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
