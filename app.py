@@ -6,6 +6,7 @@ st.set_page_config(page_title="Model selector", page_icon=":material/neurology:"
 
 PAGES = [
     st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("pages/recommend.py", title="Get a recommendation", icon=":material/recommend:"),
     st.Page("pages/explore.py", title="Explore the catalogue", icon=":material/table:"),
     st.Page("pages/costs.py", title="Costs", icon=":material/payments:"),
 ]

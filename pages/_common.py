@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from selector.answers import QUERY_KEYS, Answers, answers_from_query, answers_to_query, has_answers_in_query
 from selector.catalogue import Catalogue, load_catalogue
 from selector.errors import SelectorError
 
@@ -25,3 +26,26 @@ def show_error_and_stop(exc: SelectorError) -> None:
     """Render a SelectorError as a message (never a traceback) and stop this page run."""
     st.error(str(exc), icon=":material/error:")
     st.stop()
+
+
+def current_answers() -> Answers | None:
+    """The questionnaire's answers: from the link's query params if it has them, else this session's."""
+    params = st.query_params.to_dict()
+    if has_answers_in_query(params):
+        try:
+            answers = answers_from_query(params, catalogue_or_stop())
+        except SelectorError as exc:
+            show_error_and_stop(exc)
+        st.session_state["answers"] = answers
+        return answers
+    return st.session_state.get("answers")
+
+
+def remember_answers(answers: Answers) -> None:
+    """Keep validated answers for the other pages (session) and in the URL (a link reproduces them)."""
+    st.session_state["answers"] = answers
+    wanted = answers_to_query(answers)
+    for key in QUERY_KEYS:
+        if key not in wanted and key in st.query_params:
+            del st.query_params[key]
+    st.query_params.update(wanted)

@@ -89,6 +89,7 @@ def _error_text(error: dict) -> str:
     bounds = {"less_than_equal": "<=", "less_than": "<", "greater_than_equal": ">=", "greater_than": ">"}
     if kind in bounds:
         limit = next(iter(ctx.values()), "")
+        limit = f"{limit:g}" if isinstance(limit, (int, float)) else limit
         return f"must be {bounds[kind]} {limit}{shown}"
     if kind == "too_short":
         return "must not be empty"

@@ -125,7 +125,7 @@ def format_ms(value: float) -> str:
 # --- explanations --------------------------------------------------------------------------------
 
 
-def _money(value: float | None) -> str:
+def format_money(value: float | None) -> str:
     if value is None:
         return "unknown"
     return f"${value:,.0f}" if value >= 10 else f"${value:,.2f}"
@@ -146,12 +146,12 @@ def explain_pick(pick: Pick, answers: Answers, candidates: int) -> list[str]:
     volume = f"{traffic.requests_per_day:,.0f} requests/day of {traffic.input_tokens:,}+{traffic.output_tokens:,} tokens"
     if pick.monthly_cost_usd is None:
         budget = (
-            f"; it cannot be checked against the {_money(answers.budget_usd_per_month)} budget"
+            f"; it cannot be checked against the {format_money(answers.budget_usd_per_month)} budget"
             if answers.budget_usd_per_month is not None else ""
         )
         reasons.append(f"Monthly cost unknown ({pick.cost_basis}), scored as the most expensive{budget}.")
     else:
-        reasons.append(f"About {_money(pick.monthly_cost_usd)}/month for {volume} ({pick.cost_basis}).")
+        reasons.append(f"About {format_money(pick.monthly_cost_usd)}/month for {volume} ({pick.cost_basis}).")
     ctx = model.context_tokens or answers.context_tokens
     reasons.append(
         f"Estimated p95 {_latency_text(pick.latency)} for a short reply ({pick.latency.basis}); "
@@ -162,7 +162,7 @@ def explain_pick(pick: Pick, answers: Answers, candidates: int) -> list[str]:
 
 def _describe_part(name: str, pick: Pick) -> str:
     if name == "cost":
-        return f"{_money(pick.monthly_cost_usd)}/month"
+        return f"{format_money(pick.monthly_cost_usd)}/month"
     if name == "latency":
         return f"p95 {_latency_text(pick.latency)}"
     if name == "context":
@@ -235,7 +235,7 @@ def to_markdown(recommendation: Recommendation) -> str:
     if r.binding:
         lines += [r.binding, ""]
     for pick in r.picks:
-        cost = _money(pick.monthly_cost_usd)
+        cost = format_money(pick.monthly_cost_usd)
         lines.append(f"## {pick.rank}. {pick.model.name} (`{pick.model.id}`): score {pick.score:.2f}, {cost}/month")
         lines.append("")
         lines += [f"- {reason}" for reason in pick.reasons]
@@ -247,5 +247,8 @@ def to_markdown(recommendation: Recommendation) -> str:
             lines += [f"Trade-off: {pick.tradeoff}", ""]
     if r.excluded:
         lines += ["## Excluded", ""]
-        lines += [f"- `{e.model.id}`: {'; '.join(e.reasons)}" for e in r.excluded]
+        outside = [e.model.id for e in r.excluded if e.failures[0].constraint == "allow"]
+        lines += [f"- `{e.model.id}`: {'; '.join(e.reasons)}" for e in r.excluded if e.failures[0].constraint != "allow"]
+        if outside:
+            lines.append(f"- {len(outside)} model(s) not in the approved list: {', '.join(outside)}")
     return "\n".join(lines).rstrip() + "\n"

@@ -1,0 +1,174 @@
+"""Get a recommendation: the questionnaire, then ranked and explained picks from the catalogue."""
+
+import pandas as pd
+import streamlit as st
+
+from pages._common import catalogue_or_stop, current_answers, remember_answers, show_error_and_stop
+from selector.answers import DEPLOYMENTS, USE_CASES, Answers, parse_answers
+from selector.errors import SelectorError
+from selector.recommendation import format_money
+from selector.rules import EDGE_MAX_PARAMS_B, PART_LABELS, USE_CASE_RULES
+from selector.scoring import recommend
+
+DEPLOYMENT_LABELS = {
+    "any": "Any: API or self-hosted, whichever fits",
+    "api": "A provider's API",
+    "self_hosted": "Our own servers (self-hosted)",
+    "edge": "On devices: phones and laptops (edge)",
+}
+MODALITY_LABELS = {"text": "Text", "image": "Images", "audio": "Audio", "video": "Video"}
+
+catalogue = catalogue_or_stop()
+st.title("Get a recommendation")
+st.write(
+    "Describe the system you are building. Hard requirements (context, inputs, deployment, data location, "
+    "latency, budget) rule models out; your priorities weigh the rest. Every pick says why."
+)
+
+saved = current_answers()
+d = saved or Answers()
+
+with st.form("questionnaire"):
+    description = st.text_input(
+        "What are you building?", d.description, placeholder="Support bot for our help centre",
+        help="Free text, shown at the top of the recommendation and the report.",
+    )
+    left, right = st.columns(2)
+    use_cases = left.multiselect(
+        "Use cases", USE_CASES, d.use_cases, format_func=lambda u: USE_CASE_RULES[u].label,
+        help="Each use case counts different benchmarks: GPQA and MATH for reasoning, SWE-bench and "
+        "LiveCodeBench for code, MMMU for images, IFEval for chat and extraction.",
+    )
+    modalities = right.multiselect(
+        "Inputs the model must accept", list(MODALITY_LABELS), d.modalities, format_func=MODALITY_LABELS.get,
+        help="A model that cannot read images cannot answer questions about screenshots, whatever its score.",
+    )
+    context_tokens = left.number_input(
+        "Largest request, in tokens", min_value=1, max_value=20_000_000, value=d.context_tokens, step=1000,
+        help="System prompt + retrieved documents + conversation + the reply must fit the model's context window "
+        "(a token is about 3/4 of an English word; a 100-page contract is roughly 50,000 tokens). Chat needs "
+        "4k-32k; document Q&A 200k+; a code repository 128k+.",
+    )
+    languages = right.text_input(
+        "Languages", ", ".join(d.languages),
+        help="ISO 639-1 codes, comma-separated (en, fr, zh). Models are scored on whether their makers list them.",
+    )
+    deployment = left.selectbox(
+        "Where will it run?", DEPLOYMENTS, index=DEPLOYMENTS.index(d.deployment), format_func=DEPLOYMENT_LABELS.get,
+        help="API: you pay per token and the provider runs it. Self-hosted: you rent or own GPUs (an H100 is about "
+        f"$2-3/hour) and need open weights. Edge: the model runs on the user's phone or laptop, so only small "
+        f"open-weights models fit (up to about {EDGE_MAX_PARAMS_B:g}B parameters) and nothing leaves the device.",
+    )
+    on_premises = right.checkbox(
+        "Data must stay on our premises", d.data_must_stay_on_premises,
+        help="Prompts may not be sent to an outside provider. Only models whose weights you can download and run "
+        "on your own hardware qualify, and their cost becomes GPU time rather than a per-token price.",
+    )
+    latency = left.number_input(
+        "Latency target: p95 for a short reply, ms (leave empty for none)", min_value=1.0, value=d.latency_p95_ms,
+        step=100.0, help="Typical APIs answer in 0.5-2 s at p95; a self-hosted 8B model on an H100 in 50-200 ms; "
+        "under 100 ms needs a small distilled model. Reasoning models think for seconds.",
+    )
+    budget = right.number_input(
+        "Budget, USD per month (leave empty for none)", min_value=0.0, value=d.budget_usd_per_month, step=100.0,
+        help="Models whose monthly cost for the traffic below exceeds it are ruled out. A model without a known "
+        "cost is kept but flagged.",
+    )
+    st.markdown("**Traffic**")
+    t1, t2, t3 = st.columns(3)
+    requests_per_day = t1.number_input(
+        "Requests per day", min_value=0, value=int(d.traffic.requests_per_day), step=100,
+        help="Monthly cost = requests x tokens x price; self-hosting cost grows in whole GPUs.",
+    )
+    input_tokens = t2.number_input(
+        "Input tokens per request", min_value=0, value=d.traffic.input_tokens, step=100,
+        help="Average prompt size, including retrieved documents. Input is usually cheaper than output.",
+    )
+    output_tokens = t3.number_input(
+        "Output tokens per request", min_value=0, value=d.traffic.output_tokens, step=50,
+        help="Average reply length. Reasoning models also bill hidden thinking tokens.",
+    )
+    st.markdown("**Priorities** (0 = does not matter, 5 = above all)")
+    p1, p2, p3 = st.columns(3)
+    quality = p1.slider("Quality", 0, 5, d.priorities.quality, help="Weight of capability on your use cases.")
+    cost = p2.slider("Cost", 0, 5, d.priorities.cost, help="Weight of the monthly cost for your traffic.")
+    speed = p3.slider("Latency", 0, 5, d.priorities.latency, help="Weight of the estimated response time.")
+    fine_tuning = st.checkbox(
+        "We plan to fine-tune on our own data", d.fine_tuning,
+        help="Open weights can be fine-tuned freely; some providers offer a fine-tuning API. Prompting solves "
+        "most tasks: fine-tune once you have 500+ good examples and prompting has hit a ceiling.",
+    )
+    allow = st.multiselect(
+        "Approved models only (optional)", catalogue.ids, d.allow or [],
+        help="If your organisation has an approved list, choose among these models only. Empty = the whole catalogue.",
+    )
+    submitted = st.form_submit_button("Recommend", type="primary")
+
+if submitted:
+    raw = {
+        "description": description,
+        "use_cases": use_cases,
+        "modalities": modalities,
+        "context_tokens": context_tokens,
+        "languages": [code.strip() for code in languages.split(",") if code.strip()],
+        "deployment": deployment,
+        "data_must_stay_on_premises": on_premises,
+        "latency_p95_ms": latency,
+        "traffic": {"requests_per_day": requests_per_day, "input_tokens": input_tokens, "output_tokens": output_tokens},
+        "budget_usd_per_month": budget,
+        "priorities": {"quality": quality, "cost": cost, "latency": speed},
+        "fine_tuning": fine_tuning,
+        "allow": allow or None,
+    }
+    try:
+        saved = parse_answers(raw, "in the questionnaire", catalogue)
+    except SelectorError as exc:
+        show_error_and_stop(exc)
+    remember_answers(saved)
+
+if saved is None:
+    st.info("Answer the questions and press **Recommend**. The link then reproduces your recommendation.")
+    st.stop()
+
+try:
+    result = recommend(catalogue, saved, top=3)
+except SelectorError as exc:
+    show_error_and_stop(exc)
+
+st.header("Recommendation")
+st.caption(
+    f"{result.candidates} of {result.catalogue_models} models meet every requirement "
+    f"(catalogue {result.catalogue_path}, facts as of {result.as_of}). Copy this page's link to share it."
+)
+if result.binding:
+    st.warning(result.binding, icon=":material/block:")
+
+for pick in result.picks:
+    with st.container(border=True):
+        head, money = st.columns([3, 1])
+        head.subheader(f"{pick.rank}. {pick.model.name}")
+        head.caption(f"`{pick.model.id}` · {pick.model.provider} · score {pick.score:.2f} of 1")
+        money.metric("Monthly cost", format_money(pick.monthly_cost_usd), help=f"Cost basis: {pick.cost_basis}")
+        for reason in pick.reasons:
+            st.markdown(f"- {reason}")
+        for name, part in pick.score_parts.items():
+            st.progress(
+                min(1.0, max(0.0, part.value)),
+                text=f"{PART_LABELS[name]}: {part.value:.2f} x weight {part.weight:g}",
+            )
+
+runner = result.runner_up
+if runner is not None and runner.tradeoff:
+    st.info(f"**Runner-up:** {runner.tradeoff}", icon=":material/balance:")
+
+with st.expander(f"Excluded models ({len(result.excluded)})"):
+    if result.excluded:
+        st.dataframe(
+            pd.DataFrame(
+                [{"Model": e.model.name, "id": e.model.id, "Why": "; ".join(e.reasons)} for e in result.excluded]
+            ),
+            hide_index=True,
+            use_container_width=True,
+        )
+    else:
+        st.write("No model was excluded.")
