@@ -159,8 +159,8 @@ def cost_vs_volume_figure(
             )
         if host is not None:
             fig.add_scatter(
-                x=volumes, y=host, mode="lines", name=f"{model.name}: self-hosted", line_shape="hv",
-                line={"color": colour, "width": 2, "dash": "dash"},
+                x=volumes, y=host, mode="lines", name=f"{model.name}: self-hosted",
+                line={"color": colour, "width": 2, "dash": "dash", "shape": "hv"},
                 hovertemplate="%{x:,.0f} requests/day<br>$%{y:,.0f} per month<extra>" + model.name + " self-hosted</extra>",
             )
             targets = {t.id: t for t in (model, against) if t is not None and t.has_api_price}
@@ -222,8 +222,8 @@ def price_quality_figure(models: Sequence[Model], traffic: Traffic, benchmark: s
     if frontier:
         fig.add_scatter(
             x=[p.cost for p in frontier], y=[p.score for p in frontier], mode="lines+markers+text",
-            name="Pareto frontier (nothing cheaper scores higher)", line_shape="hv",
-            line={"color": FRONTIER_COLOUR, "width": 2},
+            name="Pareto frontier (nothing cheaper scores higher)",
+            line={"color": FRONTIER_COLOUR, "width": 2, "shape": "hv"},
             marker={
                 "size": 12, "color": API_COLOUR,
                 "symbol": ["square" if by_id[p.model_id].open_weights else "circle" for p in frontier],
@@ -241,8 +241,8 @@ def price_quality_figure(models: Sequence[Model], traffic: Traffic, benchmark: s
     )
 
 
-def context_price_figure(models: Sequence[Model]) -> go.Figure:
-    """Context window against output price per 1M tokens (both log scale)."""
+def context_price_figure(models: Sequence[Model], label_limit: int = 20) -> go.Figure:
+    """Context window against output price per 1M tokens (both log scale); names shown up to label_limit models."""
     excluded: dict[str, str] = {}
     groups: dict[bool, list[Model]] = {False: [], True: []}
     for model in models:
@@ -261,7 +261,8 @@ def context_price_figure(models: Sequence[Model]) -> go.Figure:
         if group:
             fig.add_scatter(
                 x=[m.context_tokens for m in group], y=[m.output_usd_per_mtok for m in group],
-                mode="markers+text", name=label, text=[m.name for m in group], textposition="top center",
+                mode="markers+text" if len(group) <= label_limit else "markers", name=label,
+                text=[m.name for m in group], textposition="top center",
                 marker={"symbol": symbol, "size": 10, "color": colour},
                 hovertemplate="%{text}<br>%{x:,} tokens of context<br>$%{y:.3g} per 1M output tokens<extra></extra>",
             )

@@ -1,0 +1,48 @@
+"""Real-browser check: the Costs page draws its four charts (Debian's chromium via Playwright)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import wait_for_app
+
+ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not (ROOT / "data" / "models.yaml").exists(), reason="data/models.yaml is not merged yet"),
+]
+
+
+def test_costs_page_renders_its_charts(served_app, page):
+    page.goto(f"{served_app}/costs")
+    wait_for_app(page)
+    page.get_by_role("heading", name="Costs").first.wait_for()
+    charts = page.locator('[data-testid="stPlotlyChart"]')
+    charts.first.wait_for()
+    assert charts.count() == 4
+    for index in range(4):
+        chart = charts.nth(index)
+        chart.scroll_into_view_if_needed()
+        chart.locator(".main-svg").first.wait_for()
+        # plotted data, not an empty frame: bars, lines or markers drawn inside the plot area
+        assert chart.locator("g.trace").count() > 0
+    assert page.get_by_text("Pareto frontier").count() > 0
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_changing_traffic_redraws_the_monthly_chart(served_app, page):
+    page.goto(f"{served_app}/costs")
+    wait_for_app(page)
+    title = page.locator('[data-testid="stPlotlyChart"]').first.locator(".gtitle")
+    title.wait_for()
+    assert "1,000 requests/day" in title.text_content()
+    box = page.get_by_label("Requests per day")
+    box.fill("25000")
+    box.press("Enter")
+    wait_for_app(page)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.gtitle')].some(t => t.textContent.includes('25,000 requests/day'))"
+    )
+    assert page.locator('[data-testid="stException"]').count() == 0

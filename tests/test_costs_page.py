@@ -1,0 +1,119 @@
+"""AppTest of the Costs page: change the traffic, see the numbers change."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+TIMEOUT_S = 30
+
+
+def entry(model_id: str, **fields) -> dict:
+    base = {
+        "id": model_id, "name": model_id.upper(), "provider": "Test", "family": "Test", "open_weights": False,
+        "license": "test", "params_b": None, "context_tokens": 128_000, "max_output_tokens": 4096,
+        "input_usd_per_mtok": 2.5, "output_usd_per_mtok": 10.0, "price_source": "https://example.test/pricing",
+        "input_modalities": ["text"], "output_modalities": ["text"], "languages": ["en"],
+        "release_date": None, "sources": ["https://example.test"], "as_of": "2026-11-01",
+    }
+    base.update(fields)
+    return base
+
+
+@pytest.fixture
+def small_catalogue(tmp_path, monkeypatch):
+    """A three-model catalogue in place of data/models.yaml, so every figure is known by hand."""
+    models = [
+        entry("gpt-4o", name="GPT-4o", cached_input_usd_per_mtok=1.25,
+              benchmarks={"mmlu": {"score": 88.7, "source": "https://example.test"}}),
+        entry("open-70b", name="Open 70B", open_weights=True, params_b=70, input_usd_per_mtok=0.6,
+              output_usd_per_mtok=0.6, benchmarks={"mmlu": {"score": 83.6, "source": "https://example.test"}}),
+        entry("secret", name="Secret", input_usd_per_mtok=None, output_usd_per_mtok=None, price_source=None),
+    ]
+    path = tmp_path / "models.yaml"
+    path.write_text(yaml.safe_dump({"models": models}), encoding="utf-8")
+    monkeypatch.setenv("SELECTOR_CATALOGUE", str(path))
+    return path
+
+
+def open_costs_page() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT_S)
+    at.run()
+    at.switch_page("pages/costs.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def table(at: AppTest):
+    frame = at.dataframe[0].value
+    return frame.set_index("Model")
+
+
+def test_page_shows_hand_checked_costs_and_changes_with_traffic(small_catalogue):
+    at = open_costs_page()
+    assert at.title[0].value == "Costs"
+    at.multiselect(key="costs_models").set_value(["gpt-4o", "open-70b", "secret"]).run()
+    frame = table(at)
+    assert frame.loc["GPT-4o", "API $/month"] == pytest.approx(136.8)  # $0.0045 x 1,000/day x 30.4
+    assert frame.loc["Open 70B", "Self-host $/month"] == pytest.approx(3648)  # 2 GPUs x $2.50 x 729.6 h
+    assert frame.loc["Open 70B", "Break-even requests/day"] == 26_667  # against GPT-4o
+    assert frame.loc["Secret"].isna()["API $/month"]  # unknown price: empty, not $0
+    assert any("Secret" in c.value for c in at.caption)
+
+    at.number_input(key="costs_requests_per_day").set_value(10_000).run()
+    assert table(at).loc["GPT-4o", "API $/month"] == pytest.approx(1368)
+
+    at.number_input(key="costs_output_tokens").set_value(1000).run()  # 1,000 x 2.5 + 1,000 x 10 = $0.0125
+    assert table(at).loc["GPT-4o", "$ per request"] == pytest.approx(0.0125)
+    assert not at.exception
+
+
+def test_self_hosting_assumptions_change_the_estimate(small_catalogue):
+    at = open_costs_page()
+    at.multiselect(key="costs_models").set_value(["open-70b"]).run()
+    at.selectbox(key="costs_precision").set_value("fp16").run()  # 168 GB -> 4 GPUs
+    assert table(at).loc["Open 70B", "Self-host GPUs"] == 4
+    at.number_input(key="costs_gpu_usd_per_hour").set_value(3.0).run()
+    assert table(at).loc["Open 70B", "Self-host $/month"] == pytest.approx(4 * 3.0 * 729.6)
+    shown = " ".join(c.value for c in at.caption)
+    assert "gpu_usd_per_hour = 3.0" in shown and "precision = fp16" in shown
+
+
+def test_four_charts_are_drawn(small_catalogue):
+    at = open_costs_page()
+    charts = at.get("plotly_chart")
+    assert len(charts) == 4
+
+
+def test_traffic_defaults_to_the_questionnaire_answers(small_catalogue, monkeypatch):
+    monkeypatch.syspath_prepend(str(ROOT))
+    import pages._common as common
+    from selector.answers import Answers
+    from selector.costs import Traffic
+
+    answers = Answers(traffic=Traffic(requests_per_day=5000, input_tokens=3000, output_tokens=400))
+    monkeypatch.setattr(common, "current_answers", lambda: answers, raising=False)
+    at = open_costs_page()
+    assert at.number_input(key="costs_requests_per_day").value == 5000
+    assert at.number_input(key="costs_input_tokens").value == 3000
+    assert any("questionnaire" in c.value for c in at.caption)
+
+
+@pytest.mark.skipif(not (ROOT / "data" / "models.yaml").exists(), reason="data/models.yaml is not merged yet")
+def test_page_runs_on_the_real_catalogue():
+    at = open_costs_page()
+    assert len(at.dataframe) >= 1 and len(at.get("plotly_chart")) == 4
+    before = table(at)["API $/month"].dropna()
+    assert len(before) > 0
+    at.number_input(key="costs_requests_per_day").set_value(2000).run()
+    after = table(at)["API $/month"].dropna()
+    assert list(after) == pytest.approx([2 * v for v in before])
+    from selector.catalogue import BENCHMARKS
+
+    for benchmark in list(BENCHMARKS)[:3]:
+        at.selectbox(key="costs_benchmark").set_value(benchmark).run()
+        assert not at.exception
