@@ -9,6 +9,8 @@ PAGES = [
     st.Page("pages/recommend.py", title="Get a recommendation", icon=":material/recommend:"),
     st.Page("pages/explore.py", title="Explore the catalogue", icon=":material/table:"),
     st.Page("pages/costs.py", title="Costs", icon=":material/payments:"),
+    st.Page("pages/compare.py", title="Compare two models live", icon=":material/compare_arrows:"),
+    st.Page("pages/history.py", title="Run history", icon=":material/history:"),
 ]
 
 st.navigation(PAGES).run()

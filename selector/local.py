@@ -422,12 +422,14 @@ def _terminate(pid: int, grace_s: float = 5.0) -> None:
         os.waitpid(pid, 0)
 
 
-def stop_server(alias: str) -> bool:
-    """Stop the recorded server of this model; True when one was running."""
+def stop_server(alias: str, pid: int | None = None) -> bool:
+    """Stop the recorded server of this model (only if it is `pid`, when given); True when one was stopped."""
     get_local_model(alias)
     with _locked():
         state = _read_state()
         info = _running(alias, state)
+        if pid is not None and (info is None or info.pid != pid):
+            return False  # someone else's server now: leave it
         state.pop(alias, None)
         _write_state(state)
     if info is None:

@@ -1,0 +1,46 @@
+import datetime as dt
+
+import streamlit as st
+
+from pages._common import show_error_and_stop
+from selector.errors import SelectorError
+from selector.history import open_history, rows_to_csv
+
+COLUMNS = ["run_id", "created_at", "side", "model", "prompt", "text", "ttft_s", "latency_s", "output_tokens",
+           "output_tokens_counted", "tokens_per_s", "cost_usd", "finish_reason", "error", "vote", "blind", "kind"]
+
+st.title("Run history")
+st.write("Every live comparison is saved on this machine with its prompt, settings, answers, metrics, "
+         "errors and your vote (never an API key). Filter it, and download it as CSV.")
+
+c1, c2, c3 = st.columns(3)
+model = c1.text_input("Model contains", placeholder="gemma")
+text = c2.text_input("Prompt or answer contains")
+days = c3.date_input("Date range", value=(), help="leave empty for all dates")
+c4, c5, c6 = st.columns(3)
+voted = c4.selectbox("Vote", ["any", "voted", "not voted"])
+errors_only = c5.checkbox("Only failed sides")
+limit = c6.number_input("At most rows", 10, 10_000, 500, step=50)
+
+since = until = None
+if isinstance(days, (list, tuple)) and len(days) == 2:
+    since, until = days
+elif isinstance(days, dt.date):
+    since = until = days
+
+try:
+    history = open_history()
+    rows = history.query(
+        model=model or None, text=text or None, since=since, until=until,
+        voted={"any": None, "voted": True, "not voted": False}[voted], errors_only=errors_only, limit=int(limit),
+    )
+except SelectorError as exc:
+    show_error_and_stop(exc)
+
+st.caption(f"{len(rows)} rows (one per model per run) from {history.path}")
+if not rows:
+    st.info("No runs match. Compare two models on the “Compare two models live” page and they appear here.")
+    st.stop()
+st.dataframe([{k: row.get(k) for k in COLUMNS} for row in rows], hide_index=True, use_container_width=True)
+st.download_button("Download CSV", rows_to_csv(rows), file_name="model-selector-history.csv", mime="text/csv",
+                   icon=":material/download:")

@@ -1,0 +1,613 @@
+"""The one seam for model calls: LiteLLM, streaming with usage, two sides at once, metrics.
+
+A model is named by a bundled local model ("smollm2-135m-instruct"), a catalogue id ("gpt-4o"),
+a LiteLLM string ("anthropic/claude-haiku-4-5"), or a model name plus the base URL of an
+OpenAI-compatible server (vLLM, Ollama, LM Studio, a LiteLLM Proxy).
+
+LiteLLM is imported lazily (about 3 s) and only here; its exceptions are turned into the
+project's error types once, in `map_error`, with messages from which every key is scrubbed.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import threading
+import time
+import tomllib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from selector.errors import (
+    AuthError,
+    BadRequest,
+    CallTimeout,
+    ContextTooLong,
+    ModelCallError,
+    RateLimited,
+    SelectorError,
+    Unreachable,
+)
+
+MAX_TOKENS_CAP = 4096
+DEFAULT_PROMPT = "Explain the transformer attention mechanism in 3 sentences."
+SIDES = ("a", "b")
+CLI_KEYS = ("model", "text", "ttft_s", "latency_s", "output_tokens", "tokens_per_s", "cost_usd", "finish_reason", "error")
+_KEY_PATTERN = re.compile(r"\b(sk-[A-Za-z0-9_\-]{8,}|AIza[0-9A-Za-z_\-]{20,}|xai-[A-Za-z0-9]{16,})")
+
+
+def import_litellm():
+    """LiteLLM, imported on first use with its bundled price map (no network at import)."""
+    os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
+    import litellm
+
+    litellm.telemetry = False
+    litellm.suppress_debug_info = True
+    return litellm
+
+
+# --- naming a model --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    """A model resolved to what LiteLLM needs, plus what the metrics need (prices)."""
+
+    spec: str                          # what the user named
+    label: str                         # a display name
+    litellm_model: str
+    api_base: str | None = None        # None: the provider's default endpoint
+    local_alias: str | None = None     # a bundled model: its server is started on demand
+    catalogue_id: str | None = None
+    input_usd_per_mtok: float | None = None
+    output_usd_per_mtok: float | None = None
+    needs_key: bool = True             # False for local servers and custom endpoints
+    note: str | None = None
+
+
+def resolve_model(spec: str, api_base: str | None = None, catalogue=None) -> Target:
+    """Turn a model name into a Target; SelectorError when it cannot be called."""
+    from selector.local import LOCAL_MODELS
+
+    spec = (spec or "").strip()
+    if not spec:
+        raise SelectorError("model is empty: give a catalogue id, a LiteLLM model string or a local model")
+    if api_base:
+        api_base = api_base.strip().rstrip("/")
+        if not re.match(r"^https?://[^\s/]+", api_base):
+            raise SelectorError(f"endpoint URL {api_base!r} must start with http:// or https://")
+        model = spec if "/" in spec else f"openai/{spec}"
+        return Target(spec=spec, label=f"{spec} @ {api_base}", litellm_model=model, api_base=api_base, needs_key=False)
+    alias = spec.removeprefix("local/")
+    if alias in LOCAL_MODELS:
+        local = LOCAL_MODELS[alias]
+        return Target(
+            spec=alias, label=local.name, litellm_model=f"openai/{alias}", local_alias=alias,
+            catalogue_id=alias, needs_key=False, note=local.blurb,
+        )
+    if catalogue is None:
+        catalogue = _default_catalogue()
+    entry = catalogue.by_id.get(spec) if catalogue is not None else None
+    if entry is not None:
+        if not entry.litellm_id:
+            raise SelectorError(
+                f"catalogue model {spec!r} has no litellm_id, so it cannot be called live; "
+                "give a LiteLLM model string or an endpoint URL instead"
+            )
+        return Target(
+            spec=spec, label=entry.name, litellm_model=entry.litellm_id, catalogue_id=spec,
+            input_usd_per_mtok=entry.input_usd_per_mtok, output_usd_per_mtok=entry.output_usd_per_mtok,
+        )
+    if "/" not in spec and catalogue is not None:
+        from selector.catalogue import unknown_id_message
+
+        known = catalogue.ids + list(LOCAL_MODELS)
+        if any(spec.startswith(p) for p in ("gpt-", "o1", "o3", "o4", "claude-", "gemini-")):
+            pass  # LiteLLM knows these bare names
+        else:
+            raise SelectorError(
+                unknown_id_message(spec, known) + " (or give a LiteLLM string such as 'anthropic/claude-haiku-4-5')"
+            )
+    priced = next((m for m in catalogue.models if m.litellm_id == spec), None) if catalogue is not None else None
+    return Target(
+        spec=spec, label=spec, litellm_model=spec, catalogue_id=priced.id if priced else None,
+        input_usd_per_mtok=priced.input_usd_per_mtok if priced else None,
+        output_usd_per_mtok=priced.output_usd_per_mtok if priced else None,
+    )
+
+
+def _default_catalogue():
+    from selector.catalogue import load_catalogue
+
+    try:
+        return load_catalogue()
+    except SelectorError:
+        return None  # a broken catalogue must not block a call by LiteLLM string
+
+
+# --- keys ------------------------------------------------------------------------------------
+
+
+def _secrets_file_keys() -> dict[str, str]:
+    """Root-level string values of .streamlit/secrets.toml (project, then home)."""
+    out: dict[str, str] = {}
+    for path in (Path.home() / ".streamlit" / "secrets.toml", Path.cwd() / ".streamlit" / "secrets.toml"):
+        try:
+            data = tomllib.loads(path.read_text())
+        except (OSError, tomllib.TOMLDecodeError):
+            continue
+        out.update({k: v for k, v in data.items() if isinstance(v, str)})
+    return out
+
+
+def key_env_names(litellm_model: str) -> list[str]:
+    """The environment variables LiteLLM reads for this model's provider (e.g. ['ANTHROPIC_API_KEY'])."""
+    litellm = import_litellm()
+    try:
+        env = litellm.validate_environment(model=litellm_model)
+    except Exception:
+        return []
+    return list(env.get("missing_keys") or []) + [k for k in (env.get("keys_in_environment_list") or [])]
+
+
+def find_api_key(target: Target, api_key: str | None) -> str | None:
+    """The key for this call: the session's, else the environment's (LiteLLM reads it), else secrets.toml.
+
+    Raises AuthError naming the variable when a provider needs a key and none is set.
+    """
+    if api_key:
+        return api_key
+    if not target.needs_key:
+        return "not-needed"  # OpenAI-compatible local servers ignore it, but the client requires one
+    litellm = import_litellm()
+    try:
+        env = litellm.validate_environment(model=target.litellm_model)
+    except Exception:
+        return None
+    missing = list(env.get("missing_keys") or [])
+    if not missing:
+        return None  # present in the environment: LiteLLM reads it itself
+    secrets = _secrets_file_keys()
+    if len(missing) == 1 and missing[0] in secrets:
+        return secrets[missing[0]]
+    names = " and ".join(missing)
+    raise AuthError(f"no {names}: add it in the sidebar or the environment (needed for {target.label})")
+
+
+_PROVIDER_KEYS = {
+    "openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY", "gemini": "GEMINI_API_KEY",
+    "vertex_ai": "GOOGLE_APPLICATION_CREDENTIALS", "xai": "XAI_API_KEY", "mistral": "MISTRAL_API_KEY",
+    "deepseek": "DEEPSEEK_API_KEY", "groq": "GROQ_API_KEY", "together_ai": "TOGETHERAI_API_KEY",
+    "fireworks_ai": "FIREWORKS_AI_API_KEY", "openrouter": "OPENROUTER_API_KEY", "cohere": "COHERE_API_KEY",
+    "moonshot": "MOONSHOT_API_KEY", "dashscope": "DASHSCOPE_API_KEY", "perplexity": "PERPLEXITYAI_API_KEY",
+}
+
+
+def provider_key_name(target: Target) -> str | None:
+    """The environment variable holding this target's key (None when it needs none), without importing LiteLLM."""
+    if not target.needs_key:
+        return None
+    model = target.litellm_model
+    provider = model.split("/", 1)[0] if "/" in model else (
+        "anthropic" if model.startswith("claude") else "gemini" if model.startswith("gemini") else "openai"
+    )
+    return _PROVIDER_KEYS.get(provider, f"{provider.upper()}_API_KEY")
+
+
+def scrub(text: str, secrets: list[str | None] = ()) -> str:
+    """The text with every given secret and anything shaped like an API key replaced."""
+    for secret in secrets:
+        if secret and len(secret) >= 4 and secret != "not-needed":
+            text = text.replace(secret, "[redacted]")
+    for name, value in os.environ.items():
+        if value and len(value) >= 8 and re.search(r"(API_KEY|TOKEN|SECRET)$", name):
+            text = text.replace(value, "[redacted]")
+    return _KEY_PATTERN.sub("[redacted]", text)
+
+
+# --- errors ----------------------------------------------------------------------------------
+
+
+def _short(exc: BaseException) -> str:
+    msg = str(getattr(exc, "message", None) or exc) or type(exc).__name__
+    msg = re.sub(r"^(litellm\.)?\w+(Error|Exception):\s*", "", msg.strip())
+    msg = re.sub(r"^(litellm\.)?\w+(Error|Exception):\s*", "", msg)
+    msg = " ".join(msg.split())
+    return msg[:200] + ("..." if len(msg) > 200 else "")
+
+
+_CONTEXT_HINTS = ("context length", "context window", "maximum context", "exceed context", "too many tokens",
+                  "prompt is too long", "exceeds the context")
+
+
+def map_error(exc: BaseException, target: Target, secrets: list[str | None] = (), timeout_s: float | None = None,
+              api_base: str | None = None) -> ModelCallError:
+    """The project's error for anything a call raised, with a one-line message free of keys."""
+    if isinstance(exc, ModelCallError):
+        return type(exc)(scrub(str(exc), secrets))
+    litellm = import_litellm()
+    import httpx
+    import openai
+
+    name = target.label
+    where = api_base or target.api_base
+    detail = _short(exc)
+    status = getattr(exc, "status_code", None)
+    lowered = detail.lower()
+    if isinstance(exc, litellm.ContextWindowExceededError) or any(h in lowered for h in _CONTEXT_HINTS):
+        err: ModelCallError = ContextTooLong(
+            f"the prompt does not fit {name}'s context window: shorten it or lower max tokens ({detail})"
+        )
+    elif isinstance(exc, (litellm.AuthenticationError, openai.AuthenticationError, openai.PermissionDeniedError)) \
+            or status in (401, 403):
+        names = " or ".join(key_env_names(target.litellm_model)) or "the provider's API key"
+        err = AuthError(f"{name} rejected the API key: check {names} in the sidebar or the environment")
+    elif isinstance(exc, (litellm.RateLimitError, openai.RateLimitError)) or status == 429:
+        err = RateLimited(f"{name} is rate limited or out of quota: wait a minute, lower max tokens, or check the plan")
+    elif isinstance(exc, (litellm.Timeout, openai.APITimeoutError, httpx.TimeoutException, TimeoutError)) \
+            or status == 408:
+        limit = f" within {timeout_s:g} s" if timeout_s else " in time"
+        err = CallTimeout(f"{name} did not answer{limit}: try again, lower max tokens, or raise the timeout")
+    elif isinstance(exc, (litellm.APIConnectionError, openai.APIConnectionError, httpx.TransportError,
+                          ConnectionError, litellm.ServiceUnavailableError, litellm.InternalServerError)) \
+            or (isinstance(status, int) and status >= 500):
+        at = f" at {where}" if where else ""
+        err = Unreachable(f"cannot reach {name}{at}: is the server running and the URL right? ({detail})")
+    elif isinstance(exc, (litellm.NotFoundError, openai.NotFoundError)) or status == 404:
+        err = BadRequest(f"{name} is not a model this provider serves: check the model name ({detail})")
+    elif isinstance(exc, (litellm.BadRequestError, openai.BadRequestError, openai.UnprocessableEntityError)) \
+            or status in (400, 422):
+        err = BadRequest(f"{name} rejected the request: {detail}")
+    else:
+        err = ModelCallError(f"{name} failed: {type(exc).__name__}: {detail}")
+    return type(err)(scrub(str(err), secrets))
+
+
+# --- one side --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CallSettings:
+    max_tokens: int = 256
+    temperature: float = 0.7
+    system: str | None = None
+    timeout_s: float = 60.0
+    retries: int = 1               # only before the first token, only for rate limits and connection failures
+
+    def checked(self) -> CallSettings:
+        if not 1 <= self.max_tokens <= MAX_TOKENS_CAP:
+            raise SelectorError(f"max tokens must be between 1 and {MAX_TOKENS_CAP} (got {self.max_tokens})")
+        if not 0 <= self.temperature <= 2:
+            raise SelectorError(f"temperature must be between 0 and 2 (got {self.temperature})")
+        if self.timeout_s <= 0:
+            raise SelectorError(f"timeout must be positive (got {self.timeout_s})")
+        return self
+
+    def to_record(self) -> dict[str, Any]:
+        return {"max_tokens": self.max_tokens, "temperature": self.temperature, "timeout_s": self.timeout_s,
+                "retries": self.retries}
+
+
+@dataclass
+class SideResult:
+    model: str
+    litellm_model: str | None = None
+    api_base: str | None = None
+    text: str = ""
+    ttft_s: float | None = None
+    latency_s: float | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    output_tokens_counted: bool | None = None   # True: counted here because the server sent no usage
+    tokens_per_s: float | None = None
+    cost_usd: float | None = None               # None: unknown
+    cost_source: str | None = None              # 'litellm', 'catalogue', 'local' or None
+    finish_reason: str | None = None
+    error: str | None = None
+    error_kind: str | None = None
+    attempts: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The CLI's JSON for one side."""
+        return {k: getattr(self, k) for k in CLI_KEYS}
+
+    def to_record(self) -> dict[str, Any]:
+        """Everything history stores for one side."""
+        return asdict(self)
+
+
+def _messages(prompt: str, system: str | None) -> list[dict[str, str]]:
+    msgs = [{"role": "system", "content": system}] if system else []
+    return msgs + [{"role": "user", "content": prompt}]
+
+
+def _is_safe_to_retry(err: ModelCallError) -> bool:
+    return isinstance(err, (RateLimited, Unreachable))
+
+
+def run_side(
+    target: Target, prompt: str, settings: CallSettings, *, api_key: str | None = None,
+    on_delta: Callable[[str], None] | None = None, stop: threading.Event | None = None,
+    mock_response: Any = None,
+) -> SideResult:
+    """Stream one model's answer; never raises for a failed call (the error is in the result).
+
+    TTFT and latency are measured from the moment the request of the attempt that answered is sent.
+    """
+    settings = settings.checked()
+    result = SideResult(model=target.spec, litellm_model=target.litellm_model, api_base=target.api_base)
+    secrets = [api_key]
+    litellm = import_litellm()
+    messages = _messages(prompt, settings.system)
+    usage = None
+    backoff = 0.5
+    for attempt in range(settings.retries + 1):
+        result.attempts = attempt + 1
+        stream = None
+        t_sent = t_first = t_last = None
+        chunks = 0
+        text: list[str] = []
+        api_base = target.api_base
+        try:
+            key = find_api_key(target, api_key)
+            secrets.append(key)
+            if target.local_alias:
+                from selector.local import ensure_server
+
+                api_base = ensure_server(target.local_alias).base_url
+                result.api_base = api_base
+            kwargs: dict[str, Any] = dict(
+                model=target.litellm_model, messages=messages, stream=True,
+                stream_options={"include_usage": True}, max_tokens=settings.max_tokens,
+                temperature=settings.temperature, timeout=settings.timeout_s, num_retries=0, max_retries=0,
+            )
+            if api_base:
+                kwargs["api_base"] = api_base
+            if key:
+                kwargs["api_key"] = key
+            if mock_response is not None:
+                kwargs["mock_response"] = mock_response
+            t_sent = time.perf_counter()
+            stream = litellm.completion(**kwargs)
+            for chunk in stream:
+                now = time.perf_counter()
+                if getattr(chunk, "usage", None) is not None:
+                    usage = chunk.usage
+                for choice in chunk.choices or []:
+                    delta = getattr(choice, "delta", None)
+                    content = getattr(delta, "content", None) if delta is not None else None
+                    if content:
+                        if t_first is None:
+                            t_first = now
+                        t_last = now
+                        chunks += 1
+                        text.append(content)
+                        if on_delta is not None:
+                            on_delta(content)
+                    if choice.finish_reason:
+                        result.finish_reason = choice.finish_reason
+                if stop is not None and stop.is_set():
+                    result.finish_reason = "stopped"
+                    break
+                if now - t_sent > settings.timeout_s:
+                    raise CallTimeout(
+                        f"{target.label} did not finish within {settings.timeout_s:g} s: "
+                        "lower max tokens or raise the timeout (the partial answer is kept)"
+                    )
+            result.error = result.error_kind = None
+        except Exception as exc:  # every failure becomes the side's error, never the caller's
+            err = map_error(exc, target, secrets, settings.timeout_s, api_base)
+            result.error, result.error_kind = str(err), type(err).__name__
+            if t_first is None and attempt < settings.retries and _is_safe_to_retry(err) \
+                    and not (stop is not None and stop.is_set()):
+                time.sleep(backoff)
+                backoff *= 2
+                continue
+        finally:
+            if stream is not None and hasattr(stream, "completion_stream"):
+                _close_quietly(stream)
+        break
+    end = time.perf_counter()
+    result.text = "".join(text)
+    if t_sent is not None:
+        result.latency_s = round(end - t_sent, 4)
+    if t_first is not None:
+        result.ttft_s = round(t_first - t_sent, 4)
+    _fill_tokens(result, target, messages, usage, chunks, litellm)
+    if result.output_tokens and result.output_tokens > 1 and t_first is not None and t_last > t_first:
+        result.tokens_per_s = round((result.output_tokens - 1) / (t_last - t_first), 2)
+    _fill_cost(result, target, litellm)
+    return result
+
+
+def _close_quietly(stream) -> None:
+    inner = getattr(stream, "completion_stream", None)
+    for obj in (inner, getattr(inner, "response", None)):
+        close = getattr(obj, "close", None)
+        if callable(close):
+            try:
+                close()
+            except Exception:
+                pass
+
+
+def _fill_tokens(result: SideResult, target: Target, messages, usage, chunks: int, litellm) -> None:
+    completion = getattr(usage, "completion_tokens", None) if usage is not None else None
+    prompt = getattr(usage, "prompt_tokens", None) if usage is not None else None
+    if completion and (result.finish_reason != "stopped"):
+        result.output_tokens, result.output_tokens_counted = int(completion), False
+    elif result.text:
+        # llama.cpp streams one token per chunk; elsewhere LiteLLM's tokenizer gives an estimate.
+        if target.local_alias or target.api_base:
+            counted = chunks
+        else:
+            try:
+                counted = litellm.token_counter(model=target.litellm_model, text=result.text)
+            except Exception:
+                counted = chunks
+        result.output_tokens, result.output_tokens_counted = int(counted), True
+    elif result.error is None:
+        result.output_tokens, result.output_tokens_counted = 0, False
+    if prompt:
+        result.input_tokens = int(prompt)
+    else:
+        try:
+            result.input_tokens = int(litellm.token_counter(model=target.litellm_model, messages=messages))
+        except Exception:
+            result.input_tokens = None
+
+
+def _fill_cost(result: SideResult, target: Target, litellm) -> None:
+    if result.output_tokens is None or result.input_tokens is None:
+        return
+    if target.local_alias:
+        result.cost_usd, result.cost_source = 0.0, "local"  # runs on this machine: no per-token price
+        return
+    if not target.api_base:
+        try:
+            cin, cout = litellm.cost_per_token(
+                model=target.litellm_model, prompt_tokens=result.input_tokens,
+                completion_tokens=result.output_tokens,
+            )
+            result.cost_usd, result.cost_source = round(cin + cout, 8), "litellm"
+            return
+        except Exception:
+            pass
+    if target.input_usd_per_mtok is not None and target.output_usd_per_mtok is not None:
+        cost = (result.input_tokens * target.input_usd_per_mtok + result.output_tokens * target.output_usd_per_mtok) / 1e6
+        result.cost_usd, result.cost_source = round(cost, 8), "catalogue"
+
+
+# --- two sides -------------------------------------------------------------------------------
+
+
+@dataclass
+class Comparison:
+    a: SideResult
+    b: SideResult
+    wall_s: float
+    run_id: int | None = None
+
+    @property
+    def failed(self) -> bool:
+        return not (self.a.ok and self.b.ok)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"a": self.a.to_dict(), "b": self.b.to_dict(), "wall_s": self.wall_s}
+
+
+@dataclass
+class LiveRun:
+    """Two sides streaming in their own threads; each side's events go to its own queue.
+
+    Events are ("delta", text) while streaming and ("done", SideResult) at the end. Each side is
+    saved to history as soon as it finishes; the last one to finish closes the run.
+    """
+
+    targets: dict[str, Target]
+    prompt: str
+    settings: CallSettings
+    api_keys: dict[str, str | None] = field(default_factory=dict)
+    history: Any = None
+    blind: bool = False
+    mock_responses: dict[str, Any] = field(default_factory=dict)
+    queues: dict[str, queue.Queue] = field(default_factory=lambda: {s: queue.Queue() for s in SIDES})
+    results: dict[str, SideResult] = field(default_factory=dict)
+    stop_event: threading.Event = field(default_factory=threading.Event)
+    run_id: int | None = None
+    wall_s: float | None = None
+    _threads: list[threading.Thread] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _t0: float = 0.0
+
+    def start(self) -> LiveRun:
+        self.settings = self.settings.checked()
+        if not self.prompt.strip():
+            raise SelectorError("prompt is empty: type what the two models should answer")
+        import_litellm()  # once, here: two threads importing it at once would both wait
+        if self.history is not None:
+            self.run_id = self.history.start_run(
+                self.prompt, self.settings.system, self.settings.to_record() | {"a": self.targets["a"].spec,
+                                                                                 "b": self.targets["b"].spec},
+                kind="compare", blind=self.blind,
+            )
+        self._t0 = time.perf_counter()
+        for side in SIDES:
+            thread = threading.Thread(target=self._work, args=(side,), name=f"live-{side}", daemon=True)
+            self._threads.append(thread)
+            thread.start()
+        return self
+
+    def _work(self, side: str) -> None:
+        q = self.queues[side]
+        try:
+            result = run_side(
+                self.targets[side], self.prompt, self.settings, api_key=self.api_keys.get(side),
+                on_delta=lambda text: q.put(("delta", text)), stop=self.stop_event,
+                mock_response=self.mock_responses.get(side),
+            )
+        except Exception as exc:  # a bug must still end this side, not hang the page
+            result = SideResult(model=self.targets[side].spec, error=f"internal error: {type(exc).__name__}",
+                                error_kind="ModelCallError")
+        with self._lock:
+            self.results[side] = result
+            last = len(self.results) == len(SIDES)
+            if last:
+                self.wall_s = round(time.perf_counter() - self._t0, 4)
+        if self.history is not None and self.run_id is not None:
+            try:
+                self.history.save_result(self.run_id, side, result.to_record())
+                if last:
+                    status = "stopped" if self.stop_event.is_set() else "done"
+                    self.history.finish_run(self.run_id, self.wall_s, status)
+            except SelectorError:
+                pass  # history is a record, not a reason to lose the answer
+        q.put(("done", result))
+
+    def stop(self) -> None:
+        self.stop_event.set()
+
+    @property
+    def running(self) -> bool:
+        return any(t.is_alive() for t in self._threads)
+
+    def join(self, timeout: float | None = None) -> Comparison:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for thread in self._threads:
+            thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+        return self.comparison()
+
+    def comparison(self) -> Comparison:
+        missing = [s for s in SIDES if s not in self.results]
+        if missing:
+            raise SelectorError(f"side {', '.join(missing)} has not finished yet")
+        return Comparison(a=self.results["a"], b=self.results["b"], wall_s=self.wall_s or 0.0, run_id=self.run_id)
+
+
+def compare(
+    a: Target, b: Target, prompt: str, settings: CallSettings | None = None, *,
+    api_keys: dict[str, str | None] | None = None, history: Any = None,
+    mock_responses: dict[str, Any] | None = None,
+) -> Comparison:
+    """Run both sides concurrently and wait for both (the CLI's path; the page drains the queues)."""
+    run = LiveRun(
+        targets={"a": a, "b": b}, prompt=prompt, settings=settings or CallSettings(),
+        api_keys=api_keys or {}, history=history, mock_responses=mock_responses or {},
+    ).start()
+    try:
+        return run.join()
+    except KeyboardInterrupt:
+        run.stop()
+        return run.join(timeout=10)
+
+
+__all__ = [
+    "CallSettings", "Comparison", "DEFAULT_PROMPT", "LiveRun", "SideResult", "Target", "compare",
+    "find_api_key", "import_litellm", "map_error", "provider_key_name", "resolve_model", "run_side", "scrub",
+]

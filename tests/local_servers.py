@@ -1,0 +1,42 @@
+"""A session-wide pair of real llama.cpp servers for the bundled models (imported by the test modules that need them)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from types import SimpleNamespace
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def local_servers(tmp_path_factory):
+    """Both bundled models served once for the whole session, in a data directory of their own.
+
+    Tests reuse these servers by pointing SELECTOR_DATA_DIR at `data_dir` (monkeypatch.setenv) or by
+    calling `base_url[alias]` as a custom OpenAI-compatible endpoint.
+    """
+    pytest.importorskip("llama_cpp", reason="the local extra is not installed: pip install -e '.[local]'")
+    from selector import local
+
+    data = tmp_path_factory.mktemp("local-servers")
+    with _data_dir(data):
+        infos = {alias: local.ensure_server(alias) for alias in local.LOCAL_MODELS}
+    try:
+        yield SimpleNamespace(data_dir=data, servers=infos, base_url={a: i.base_url for a, i in infos.items()})
+    finally:
+        with _data_dir(data):
+            local.stop_all()
+
+
+@contextlib.contextmanager
+def _data_dir(path):
+    previous = os.environ.get("SELECTOR_DATA_DIR")
+    os.environ["SELECTOR_DATA_DIR"] = str(path)
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("SELECTOR_DATA_DIR", None)
+        else:
+            os.environ["SELECTOR_DATA_DIR"] = previous

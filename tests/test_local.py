@@ -1,0 +1,142 @@
+"""Bundled local models: weights found and checked, servers started, reused, restarted, stopped."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import time
+from dataclasses import replace
+
+import pytest
+
+from selector import local
+from selector.cli import main
+from selector.errors import SelectorError
+from selector.history import data_dir
+
+pytest.importorskip("llama_cpp", reason="the local extra is not installed: pip install -e '.[local]'")
+
+
+@pytest.fixture
+def own_servers():
+    """Servers started by a test in its own data directory are stopped after it."""
+    yield
+    local.stop_all()
+
+
+def _alive(pid: int) -> bool:
+    return local._pid_alive(pid)
+
+
+@pytest.mark.parametrize("alias", list(local.LOCAL_MODELS))
+def test_weights_are_found_through_package_metadata_and_match_the_pinned_hash(alias):
+    path = local.model_path(alias)
+    assert path.suffix == ".gguf" and path.stat().st_size > 50_000_000
+    assert "site-packages" in str(path) or path.parent == local.cache_dir()
+    record = json.loads((local.cache_dir() / "verified.json").read_text())
+    assert record[str(path)]["sha256"] == local.LOCAL_MODELS[alias].sha256
+
+
+def test_a_checksum_mismatch_is_a_clear_error_and_is_rechecked_after_a_change(tmp_path, monkeypatch):
+    monkeypatch.setenv("SELECTOR_MODEL_CACHE", str(tmp_path / "cache"))
+    model = tmp_path / "m.gguf"
+    model.write_bytes(b"GGUF" + b"\0" * 100)
+    good = local._sha256_of(model)
+    local.verify_sha256(model, good)  # passes and is remembered
+    model.write_bytes(b"GGUF" + b"\1" * 100)  # replaced: size is equal, mtime differs
+    os.utime(model, ns=(time.time_ns() + 10**9, time.time_ns() + 10**9))
+    with pytest.raises(local.LocalModelError, match=r"m\.gguf has SHA-256 .* expected .*reinstall"):
+        local.verify_sha256(model, good)
+
+
+def test_a_missing_package_names_the_extra(monkeypatch):
+    monkeypatch.setitem(local.LOCAL_MODELS, "ghost", replace(local.LOCAL_MODELS["smollm2-135m-instruct"],
+                                                             alias="ghost", distribution="no-such-dist-xyz"))
+    with pytest.raises(SelectorError, match=r"'no-such-dist-xyz' is not installed.*\[local\]"):
+        local.model_path("ghost")
+
+
+def test_unknown_local_model_is_named():
+    with pytest.raises(SelectorError, match="unknown local model 'gpt-9'.*smollm2-135m-instruct"):
+        local.get_local_model("gpt-9")
+
+
+@pytest.mark.local_models
+def test_server_starts_records_its_state_and_is_reused(own_servers):
+    first = local.ensure_server("smollm2-135m-instruct")
+    assert first.started_here and local.health(first.port, "smollm2-135m-instruct")
+    state = json.loads((data_dir() / "local-servers.json").read_text())
+    assert state["smollm2-135m-instruct"]["pid"] == first.pid
+    assert state["smollm2-135m-instruct"]["port"] == first.port
+    again = local.ensure_server("smollm2-135m-instruct")  # what a second browser session or CLI does
+    assert (again.pid, again.port, again.started_here) == (first.pid, first.port, False)
+    assert (data_dir() / "logs" / "smollm2-135m-instruct.log").stat().st_size > 0
+
+
+@pytest.mark.local_models
+def test_a_dead_server_is_detected_and_the_next_call_restarts_it(own_servers):
+    first = local.ensure_server("smollm2-135m-instruct")
+    os.kill(first.pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while _alive(first.pid) and time.monotonic() < deadline:
+        try:
+            os.waitpid(first.pid, os.WNOHANG)
+        except ChildProcessError:
+            pass
+        time.sleep(0.05)
+    status = {row["model"]: row for row in local.server_status()}
+    assert status["smollm2-135m-instruct"]["running"] is False
+    second = local.ensure_server("smollm2-135m-instruct")
+    assert second.pid != first.pid and second.started_here
+    assert local.health(second.port, "smollm2-135m-instruct")
+
+
+@pytest.mark.local_models
+def test_a_port_taken_by_another_program_is_reported(own_servers, monkeypatch):
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        taken = squatter.getsockname()[1]
+        with pytest.raises(local.LocalModelError, match=f"port {taken} on 127.0.0.1 is already taken"):
+            local.ensure_server("smollm2-135m-instruct", port=taken)
+        # the default port taken: another free port is chosen, and the user is told
+        model = replace(local.LOCAL_MODELS["smollm2-135m-instruct"], default_port=taken)
+        monkeypatch.setitem(local.LOCAL_MODELS, "smollm2-135m-instruct", model)
+        info = local.ensure_server("smollm2-135m-instruct")
+        assert info.port != taken
+        assert info.note == f"port {taken} was taken by another program; smollm2-135m-instruct uses port {info.port}"
+
+
+@pytest.mark.local_models
+def test_cli_local_serve_status_stop(own_servers, capsys):
+    assert main(["local", "serve", "--model", "gemma-3-270m"]) == 0
+    out = capsys.readouterr().out
+    assert "gemma-3-270m: started, pid" in out and "http://127.0.0.1:" in out
+    assert main(["local", "serve", "--model", "gemma-3-270m"]) == 0
+    assert "gemma-3-270m: already running" in capsys.readouterr().out
+    assert main(["local", "status", "--json"]) == 0
+    rows = {row["model"]: row for row in json.loads(capsys.readouterr().out)}
+    assert rows["gemma-3-270m"]["running"] and rows["gemma-3-270m"]["healthy"]
+    assert not rows["smollm2-135m-instruct"]["running"]
+    pid = rows["gemma-3-270m"]["pid"]
+    assert main(["local", "stop"]) == 0
+    out = capsys.readouterr().out
+    assert "gemma-3-270m: stopped" in out and "smollm2-135m-instruct: was not running" in out
+    assert not _alive(pid)
+    assert main(["local", "status"]) == 0
+    assert "gemma-3-270m: stopped" in capsys.readouterr().out
+
+
+def test_cli_local_port_needs_a_model(capsys):
+    assert main(["local", "serve", "--port", "9999"]) == 2
+    assert "--port needs --model" in capsys.readouterr().err
+
+
+@pytest.mark.local_models
+def test_stop_with_a_pid_leaves_a_newer_server_alone(own_servers):
+    info = local.ensure_server("smollm2-135m-instruct")
+    assert local.stop_server("smollm2-135m-instruct", pid=info.pid + 100000) is False
+    assert _alive(info.pid)
+    assert local.stop_server("smollm2-135m-instruct", pid=info.pid) is True
