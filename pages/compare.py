@@ -7,7 +7,9 @@ import streamlit as st
 from pages._common import catalogue_or_stop, show_error_and_stop
 from selector.errors import SelectorError
 from selector.history import open_history
-from selector.live import DEFAULT_PROMPT, MAX_TOKENS_CAP, SIDES, CallSettings, LiveRun, provider_key_name, resolve_model
+from selector.live import (
+    DEFAULT_PROMPT, MAX_TOKENS_CAP, SIDES, CallSettings, LiveRun, check_prompt, provider_key_name, resolve_model,
+)
 from selector.local import LOCAL_MODELS, ensure_server, stop_server
 
 CUSTOM = "Custom OpenAI-compatible endpoint"
@@ -99,14 +101,14 @@ col_a, col_b = st.columns(2)
 spec_a, base_a = pick_model("a", col_a, options)
 spec_b, base_b = pick_model("b", col_b, options)
 
-prompt = st.text_area("Prompt", DEFAULT_PROMPT, height=100)
+prompt = st.text_area("Prompt", DEFAULT_PROMPT, height=100, key="prompt")
 with st.expander("Settings"):
     system = st.text_area("System prompt (optional)", "", height=68)
     c1, c2, c3 = st.columns(3)
     temperature = c1.slider("Temperature", 0.0, 2.0, 0.7, 0.1)
-    max_tokens = c2.number_input("Max output tokens", 1, MAX_TOKENS_CAP, 128, step=16)
+    max_tokens = c2.number_input("Max output tokens", 1, MAX_TOKENS_CAP, 128, step=16, key="max_tokens")
     timeout_s = c3.number_input("Timeout per model (s)", 5, 600, 120, step=5)
-blind = st.toggle("Blind mode: hide the names until I vote", value=False)
+blind = st.toggle("Blind mode: hide the names until I vote", value=False, key="blind")
 
 try:
     targets = {"a": resolve_model(spec_a, base_a, catalogue), "b": resolve_model(spec_b, base_b, catalogue)} \
@@ -132,8 +134,8 @@ with st.sidebar:
         st.write("The picked models run on this machine: no key needed.")
 
 b1, b2, _ = st.columns([1, 1, 4])
-run_clicked = b1.button("Compare", type="primary", disabled=targets is None, icon=":material/play_arrow:")
-stop_clicked = b2.button("Stop", icon=":material/stop:")
+run_clicked = b1.button("Compare", type="primary", disabled=targets is None, icon=":material/play_arrow:", key="run")
+stop_clicked = b2.button("Stop", icon=":material/stop:", key="stop")
 
 live: LiveRun | None = st.session_state.get("live")
 if stop_clicked and live is not None and live.running:
@@ -146,6 +148,7 @@ if run_clicked and targets is not None:
     try:
         settings = CallSettings(max_tokens=int(max_tokens), temperature=float(temperature),
                                 system=system.strip() or None, timeout_s=float(timeout_s)).checked()
+        check_prompt(prompt)
         start_local_servers(targets.values())
         pair = dict(targets)
         if blind and random.random() < 0.5:

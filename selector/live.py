@@ -253,7 +253,7 @@ def map_error(exc: BaseException, target: Target, secrets: list[str | None] = ()
     elif isinstance(exc, (litellm.APIConnectionError, openai.APIConnectionError, httpx.TransportError,
                           ConnectionError, litellm.ServiceUnavailableError, litellm.InternalServerError)) \
             or (isinstance(status, int) and status >= 500):
-        at = f" at {where}" if where else ""
+        at = f" at {where}" if where and where not in name else ""
         err = Unreachable(f"cannot reach {name}{at}: is the server running and the URL right? ({detail})")
     elif isinstance(exc, (litellm.NotFoundError, openai.NotFoundError)) or status == 404:
         err = BadRequest(f"{name} is not a model this provider serves: check the model name ({detail})")
@@ -320,6 +320,13 @@ class SideResult:
     def to_record(self) -> dict[str, Any]:
         """Everything history stores for one side."""
         return asdict(self)
+
+
+def check_prompt(prompt: str) -> str:
+    """The prompt, or SelectorError when there is nothing to send."""
+    if not (prompt or "").strip():
+        raise SelectorError("prompt is empty: type what the two models should answer")
+    return prompt
 
 
 def _messages(prompt: str, system: str | None) -> list[dict[str, str]]:
@@ -528,8 +535,7 @@ class LiveRun:
 
     def start(self) -> LiveRun:
         self.settings = self.settings.checked()
-        if not self.prompt.strip():
-            raise SelectorError("prompt is empty: type what the two models should answer")
+        check_prompt(self.prompt)
         import_litellm()  # once, here: two threads importing it at once would both wait
         if self.history is not None:
             self.run_id = self.history.start_run(
@@ -608,6 +614,6 @@ def compare(
 
 
 __all__ = [
-    "CallSettings", "Comparison", "DEFAULT_PROMPT", "LiveRun", "SideResult", "Target", "compare",
+    "CallSettings", "Comparison", "check_prompt", "DEFAULT_PROMPT", "LiveRun", "SideResult", "Target", "compare",
     "find_api_key", "import_litellm", "map_error", "provider_key_name", "resolve_model", "run_side", "scrub",
 ]

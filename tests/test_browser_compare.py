@@ -1,0 +1,46 @@
+"""Real browser: open the compare page, compare the two bundled models offline, see both answers."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from conftest import wait_for_app
+
+pytestmark = [pytest.mark.browser, pytest.mark.local_models]
+
+
+def test_compare_the_two_local_models_in_the_browser(served_app, page):
+    pytest.importorskip("llama_cpp", reason="the local extra is not installed")
+    page.goto(served_app)
+    wait_for_app(page)
+    page.get_by_role("link", name=re.compile("Compare two models live")).first.click()
+    wait_for_app(page)
+    page.get_by_role("heading", name="Compare two models live").wait_for()
+    assert "base model" in page.inner_text("body")
+
+    max_tokens = page.get_by_label("Max output tokens")
+    if not max_tokens.is_visible():
+        page.get_by_text("Settings").first.click()
+    max_tokens.fill("24")
+    max_tokens.press("Enter")
+    wait_for_app(page)
+
+    page.get_by_role("button", name=re.compile("Compare")).first.click()
+    # both answers finished: each column ends with its metrics line
+    page.wait_for_function(
+        "() => (document.body.innerText.match(/first token [0-9.]+ s/g) || []).length === 2",
+        timeout=240_000,
+    )
+    wait_for_app(page)
+    body = page.inner_text("body")
+    assert "SmolLM2 135M Instruct (local)" in body and "Gemma 3 270M base (local)" in body
+    assert body.count("$0 (runs on this machine)") == 2
+    answers = page.locator('[data-testid="stColumn"] [data-testid="stMarkdownContainer"]').all_inner_texts()
+    assert sum(1 for text in answers if len(text.strip()) > 10) >= 2
+    assert "Error" not in [a.strip() for a in answers]
+
+    page.get_by_role("link", name=re.compile("Run history")).first.click()
+    wait_for_app(page)
+    page.get_by_role("heading", name="Run history").wait_for()
+    assert re.search(r"\b2 rows\b", page.inner_text("body"))
