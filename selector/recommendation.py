@@ -141,7 +141,7 @@ def explain_pick(pick: Pick, answers: Answers, candidates: int) -> list[str]:
     parts = pick.score_parts
     model = pick.model
     cap = parts["capability"]
-    reasons = [f"Capability {cap.value:.2f} of 1 among {candidates} candidate(s) ({cap.note})."]
+    reasons = [f"Capability {cap.value:.2f} of 1, scaled across the models considered ({cap.note})."]
     traffic = answers.traffic
     volume = f"{traffic.requests_per_day:,.0f} requests/day of {traffic.input_tokens:,}+{traffic.output_tokens:,} tokens"
     if pick.monthly_cost_usd is None:

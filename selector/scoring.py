@@ -203,9 +203,15 @@ def capability(model: Model, use_cases: list[str], ranges: dict[str, tuple[float
         rule = USE_CASE_RULES[use_case]
         relevant = [(name, w) for name, w in rule.benchmarks.items() if name in model.benchmarks]
         if relevant:
-            total = sum(w for _, w in relevant)
-            bench = sum(w * _normalised(n, model.benchmarks[n].score, ranges) for n, w in relevant) / total
+            have = sum(w for _, w in relevant)
+            bench = sum(w * _normalised(n, model.benchmarks[n].score, ranges) for n, w in relevant) / have
             shown = ", ".join(f"{_short(n)} {model.benchmarks[n].score:g}%" for n, _ in relevant[:3])
+            missing = [n for n in rule.benchmarks if n not in model.benchmarks]
+            if missing:
+                # Unpublished relevant benchmarks count at the model's own average, discounted.
+                total = sum(rule.benchmarks.values())
+                bench *= (have + (total - have) * (1 - FALLBACK_DISCOUNT)) / total
+                shown += f"; {', '.join(_short(n) for n in missing)} not published, counted {FALLBACK_DISCOUNT:.0%} below its others"
             notes.append(f"{rule.label}: {shown}")
         elif model.benchmarks:
             others = [_normalised(n, b.score, ranges) for n, b in model.benchmarks.items()]
@@ -293,7 +299,10 @@ def recommend(
         else:
             candidates.append(model)
 
-    ranked = _rank(candidates, answers, facts)
+    # Benchmarks are scaled over every model under consideration (the approved list, or the whole
+    # catalogue), so a benchmark only one small candidate publishes does not make it "the best".
+    considered = [m for m in catalogue.models if m.id in facts]
+    ranked = _rank(candidates, answers, facts, considered)
     picks = ranked[:top]
     for pick in picks:
         pick.reasons = explain_pick(pick, answers, len(candidates))
@@ -322,11 +331,14 @@ def _latency_value(latency: LatencyAssumption, target_ms: float | None) -> float
 
 
 def _rank(
-    candidates: list[Model], answers: Answers, facts: dict[str, tuple[float | None, str, LatencyAssumption]]
+    candidates: list[Model],
+    answers: Answers,
+    facts: dict[str, tuple[float | None, str, LatencyAssumption]],
+    considered: list[Model],
 ) -> list[Pick]:
     weights = part_weights(answers)
     total_weight = sum(weights.values())
-    ranges = _benchmark_ranges(candidates)
+    ranges = _benchmark_ranges(considered)
     costs = {m.id: c for m in candidates if (c := facts[m.id][0]) is not None}
     cost_scores = _decreasing_log_scores(costs, COST_DECADES_TO_ZERO)
     latency_scores = _decreasing_log_scores(
