@@ -3,8 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-import pages._common as common
-from pages._common import catalogue_or_stop, show_error_and_stop
+from pages._common import catalogue_or_stop, current_answers, show_error_and_stop
 from selector import charts
 from selector.catalogue import BENCHMARKS
 from selector.costs import (
@@ -32,8 +31,7 @@ st.write(
 )
 
 # --- traffic: from the questionnaire when answered, editable here --------------------------------
-current_answers = getattr(common, "current_answers", None)
-answers = current_answers() if current_answers else None
+answers = current_answers()
 start = answers.traffic if answers is not None else Traffic()
 with st.container(border=True):
     st.subheader("Your traffic")
@@ -87,7 +85,7 @@ defaults = SelfHostAssumptions()
 with st.expander("Self-hosting assumptions", expanded=False):
     a_cols = st.columns(3)
     gpu_usd_per_hour = a_cols[0].number_input(
-        "GPU price, USD per hour", min_value=0.01, value=defaults.gpu_usd_per_hour, step=0.25, key="costs_gpu_usd_per_hour",
+        "GPU price, USD per hour", min_value=0.01, value=float(defaults.gpu_usd_per_hour), step=0.25, key="costs_gpu_usd_per_hour",
     )
     gpu_memory_gb = a_cols[1].number_input(
         "GPU memory, GB", min_value=1.0, value=float(defaults.gpu_memory_gb), step=8.0, key="costs_gpu_memory_gb",
@@ -97,15 +95,15 @@ with st.expander("Self-hosting assumptions", expanded=False):
         format_func=lambda p: f"{p} ({BYTES_PER_PARAM[p]:g} bytes/param)", key="costs_precision",
     )
     kv_cache_headroom = a_cols[0].number_input(
-        "KV cache headroom (fraction of weights)", min_value=0.0, max_value=4.0, value=defaults.kv_cache_headroom,
+        "KV cache headroom (fraction of weights)", min_value=0.0, max_value=4.0, value=float(defaults.kv_cache_headroom),
         step=0.05, key="costs_kv_cache_headroom",
     )
     output_tokens_per_s_per_gpu = a_cols[1].number_input(
         f"Output tokens/s per GPU at {defaults.reference_active_params_b:g}B active params", min_value=1.0,
-        value=defaults.output_tokens_per_s_per_gpu, step=100.0, key="costs_output_tokens_per_s_per_gpu",
+        value=float(defaults.output_tokens_per_s_per_gpu), step=100.0, key="costs_output_tokens_per_s_per_gpu",
     )
     utilisation = a_cols[2].slider(
-        "Utilisation", min_value=0.05, max_value=1.0, value=defaults.utilisation, step=0.05, key="costs_utilisation",
+        "Utilisation", min_value=0.05, max_value=1.0, value=float(defaults.utilisation), step=0.05, key="costs_utilisation",
     )
 try:
     assumptions = SelfHostAssumptions(

@@ -101,7 +101,7 @@ class SelfHostAssumptions(BaseModel):
         gt=0,
         description="rental price of one GPU, USD per hour (the seed: H100 about $2-3/hour)",
     )
-    gpu_memory_gb: float = Field(default=80, gt=0, description="memory of one GPU, GB (H100 SXM: 80 GB)")
+    gpu_memory_gb: float = Field(default=80.0, gt=0, description="memory of one GPU, GB (H100 SXM: 80 GB)")
     precision: Precision = Field(
         default="int8",
         description=(
@@ -116,7 +116,7 @@ class SelfHostAssumptions(BaseModel):
         description="memory reserved for KV cache and activations, as a fraction of weight memory (0.2 = +20%)",
     )
     output_tokens_per_s_per_gpu: float = Field(
-        default=1000,
+        default=1000.0,
         gt=0,
         description=(
             "aggregate batched decode throughput of one GPU, output tokens/s, for a model with "
@@ -125,13 +125,13 @@ class SelfHostAssumptions(BaseModel):
         ),
     )
     reference_active_params_b: float = Field(
-        default=70,
+        default=70.0,
         gt=0,
         description="active parameters (billions) at which output_tokens_per_s_per_gpu holds; "
         "throughput scales inversely with active parameters",
     )
     max_output_tokens_per_s_per_gpu: float = Field(
-        default=10_000,
+        default=10_000.0,
         gt=0,
         description="ceiling on output tokens/s per GPU, so tiny models are not credited with unbounded speed",
     )

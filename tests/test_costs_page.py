@@ -89,18 +89,20 @@ def test_four_charts_are_drawn(small_catalogue):
     assert len(charts) == 4
 
 
-def test_traffic_defaults_to_the_questionnaire_answers(small_catalogue, monkeypatch):
-    monkeypatch.syspath_prepend(str(ROOT))
-    import pages._common as common
+def test_traffic_defaults_to_the_questionnaire_answers(small_catalogue):
     from selector.answers import Answers
     from selector.costs import Traffic
 
-    answers = Answers(traffic=Traffic(requests_per_day=5000, input_tokens=3000, output_tokens=400))
-    monkeypatch.setattr(common, "current_answers", lambda: answers, raising=False)
-    at = open_costs_page()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT_S)
+    at.session_state["answers"] = Answers(traffic=Traffic(requests_per_day=5000, input_tokens=3000, output_tokens=400))
+    at.run()
+    at.switch_page("pages/costs.py").run()
+    assert not at.exception, [e.value for e in at.exception]
     assert at.number_input(key="costs_requests_per_day").value == 5000
     assert at.number_input(key="costs_input_tokens").value == 3000
     assert any("questionnaire" in c.value for c in at.caption)
+    # 3,000 x 2.5 + 400 x 10 = $0.0115 per request, x 5,000/day x 30.4 days
+    assert table(at).loc["GPT-4o", "API $/month"] == pytest.approx(0.0115 * 5000 * 30.4)
 
 
 @pytest.mark.skipif(not (ROOT / "data" / "models.yaml").exists(), reason="data/models.yaml is not merged yet")
