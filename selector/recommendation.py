@@ -37,11 +37,25 @@ class ScorePart:
         return {"score": round(self.value, 4), "weight": self.weight, "contribution": round(self.contribution, 4)}
 
 
-@dataclass(frozen=True)
 class Failure:
-    constraint: str
-    reason: str
-    gap: float | None = None  # how far off, as a ratio > 1 (None: not a matter of degree)
+    """One failed hard constraint. The words are formatted on first use: most exclusions of a large
+    catalogue are never displayed, and formatting thousands of numbers is the slow part of scoring."""
+
+    __slots__ = ("constraint", "gap", "_template", "_args", "_reason")
+
+    def __init__(self, constraint: str, template: str, *args: object, gap: float | None = None):
+        self.constraint = constraint
+        self.gap = gap  # how far off, as a ratio > 1 (None: not a matter of degree)
+        self._template, self._args, self._reason = template, args, None
+
+    @property
+    def reason(self) -> str:
+        if self._reason is None:
+            self._reason = self._template.format(*self._args) if self._args else self._template
+        return self._reason
+
+    def __repr__(self) -> str:
+        return f"Failure({self.constraint!r}, {self.reason!r})"
 
 
 @dataclass
@@ -96,7 +110,7 @@ class Recommendation:
     catalogue_models: int
     candidates: int
     binding: str | None = None  # when nothing fits: which constraint binds and how far off the closest is
-    all_ranked: list[Pick] = field(default_factory=list, repr=False)
+    ranking: list[tuple[str, float]] = field(default_factory=list, repr=False)  # every candidate: (id, score)
 
     @property
     def top(self) -> Pick | None:

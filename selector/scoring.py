@@ -20,7 +20,6 @@ from selector.recommendation import (
     Pick,
     Recommendation,
     ScorePart,
-    format_ms,
     describe_binding,
     describe_tradeoff,
     explain_pick,
@@ -59,22 +58,38 @@ def is_self_hosted(model: Model, answers: Answers) -> bool:
 
 
 def estimate_cost(
-    model: Model, answers: Answers, assumptions: SelfHostAssumptions | None = None
+    model: Model,
+    answers: Answers,
+    assumptions: SelfHostAssumptions | None = None,
+    memo: dict | None = None,
 ) -> tuple[float | None, str]:
-    """(monthly USD or None when unknown, the cost basis in words)."""
+    """(monthly USD or None when unknown, the cost basis in words).
+
+    `memo` shares self-hosting estimates between models of the same size within one ranking.
+    """
     if is_self_hosted(model, answers):
         a = assumptions or SelfHostAssumptions()
-        estimate = estimate_self_hosting(model, answers.traffic, a)
-        if estimate is None:
-            return None, "self-hosted: parameter count unknown, so the GPU cost is unknown"
-        where = " (the server-side equivalent of running it on devices)" if answers.deployment == "edge" else ""
-        return (
-            estimate.monthly_usd,
-            f"self-hosted on {estimate.total_gpus} GPU(s) at ${a.gpu_usd_per_hour:g}/hour, {a.precision} weights{where}",
-        )
+        key = (model.params_b, model.active_params_b, model.reasoning)
+        if memo is not None and key in memo:
+            return memo[key]
+        result = _self_hosting_cost(model, answers, a)
+        if memo is not None:
+            memo[key] = result
+        return result
     if model.has_api_price:
         return monthly_cost_usd(model, answers.traffic), "API price"
     return None, "no public API price in the catalogue"
+
+
+def _self_hosting_cost(model: Model, answers: Answers, a: SelfHostAssumptions) -> tuple[float | None, str]:
+    estimate = estimate_self_hosting(model, answers.traffic, a)
+    if estimate is None:
+        return None, "self-hosted: parameter count unknown, so the GPU cost is unknown"
+    where = " (the server-side equivalent of running it on devices)" if answers.deployment == "edge" else ""
+    return (
+        estimate.monthly_usd,
+        f"self-hosted on {estimate.total_gpus} GPU(s) at ${a.gpu_usd_per_hour:g}/hour, {a.precision} weights{where}",
+    )
 
 
 def estimate_latency(model: Model, answers: Answers) -> LatencyAssumption:
@@ -114,29 +129,28 @@ def check_constraints(
         return [Failure("allow", "not in the approved list")]
     failures: list[Failure] = []
     if model.is_retired and answers.allow is None:
-        failures.append(Failure("retired", f"retired by its maker (catalogue status as of {model.as_of})"))
+        failures.append(Failure("retired", "retired by its maker (catalogue status as of {})", model.as_of))
     need = answers.context_tokens
     if model.context_tokens is None:
-        failures.append(Failure("context", f"context window unknown (required {need:,})"))
+        failures.append(Failure("context", "context window unknown (required {:,})", need))
     elif model.context_tokens < need:
-        failures.append(Failure("context", f"context {model.context_tokens:,} < required {need:,}", need / model.context_tokens))
+        failures.append(Failure("context", "context {:,} < required {:,}", model.context_tokens, need, gap=need / model.context_tokens))
     missing = [m for m in answers.modalities if m not in model.input_modalities]
     if missing:
-        failures.append(Failure("modalities", " and ".join(f"no {m} input" for m in missing)))
+        failures.append(Failure("modalities", " and ".join(["no {} input"] * len(missing)), *missing))
     failures += _deployment_failures(model, answers)
     if answers.data_must_stay_on_premises and not model.open_weights:
         failures.append(Failure("on_premises", "weights not available: data must stay on premises"))
     target = answers.latency_p95_ms
     if target is not None and latency.low_ms > target:
         failures.append(Failure(
-            "latency",
-            f"estimated p95 {format_ms(latency.low_ms)}-{format_ms(latency.high_ms)} ms > target {format_ms(target)} ms",
-            latency.low_ms / target,
+            "latency", "estimated p95 {:,.0f}-{:,.0f} ms > target {:,.0f} ms",
+            latency.low_ms, latency.high_ms, target, gap=latency.low_ms / target,
         ))
     budget = answers.budget_usd_per_month
     if budget is not None and cost is not None and cost > budget:
         gap = cost / budget if budget > 0 else math.inf
-        failures.append(Failure("budget", f"monthly cost ${cost:,.0f} > budget ${budget:,.0f}", gap))
+        failures.append(Failure("budget", "monthly cost ${:,.0f} > budget ${:,.0f}", cost, budget, gap=gap))
     return failures
 
 
@@ -152,9 +166,8 @@ def _deployment_failures(model: Model, answers: Answers) -> list[Failure]:
             return [Failure("deployment", "parameter count unknown: cannot confirm it fits on a device")]
         if model.params_b > EDGE_MAX_PARAMS_B:
             return [Failure(
-                "deployment",
-                f"{model.params_b:g}B parameters > {EDGE_MAX_PARAMS_B:g}B that fit on a phone or laptop",
-                model.params_b / EDGE_MAX_PARAMS_B,
+                "deployment", "{:g}B parameters > {:g}B that fit on a phone or laptop",
+                model.params_b, EDGE_MAX_PARAMS_B, gap=model.params_b / EDGE_MAX_PARAMS_B,
             )]
     return []
 
@@ -179,53 +192,69 @@ class _Capability:
 
 
 def _benchmark_ranges(models: list[Model]) -> dict[str, tuple[float, float]]:
-    ranges: dict[str, tuple[float, float]] = {}
+    scores: dict[str, list[float]] = {}
     for model in models:
         for name, bench in model.benchmarks.items():
-            low, high = ranges.get(name, (bench.score, bench.score))
-            ranges[name] = (min(low, bench.score), max(high, bench.score))
-    return {name: (min(low, high - BENCHMARK_MIN_SPREAD), high) for name, (low, high) in ranges.items()}
-
-
-def _normalised(name: str, score: float, ranges: dict[str, tuple[float, float]]) -> float:
-    low, high = ranges[name]
-    return (score - low) / (high - low)
+            scores.setdefault(name, []).append(bench.score)
+    ranges = {}
+    for name, values in scores.items():
+        high = max(values)
+        ranges[name] = (min(min(values), high - BENCHMARK_MIN_SPREAD), high)
+    return ranges
 
 
 def _short(name: str) -> str:
     return BENCHMARKS[name].split(" (")[0]
 
 
-def capability(model: Model, use_cases: list[str], ranges: dict[str, tuple[float, float]]) -> _Capability:
-    """Capability for the use cases, 0..1, from published benchmarks normalised across the candidates."""
+def capability(
+    model: Model, use_cases: list[str], ranges: dict[str, tuple[float, float]], explain: bool = False
+) -> _Capability:
+    """Capability for the use cases, 0..1, from published benchmarks scaled across the models considered.
+
+    With explain=True the note says which benchmarks counted (only the picks need it: words are slow).
+    """
+    published = model.benchmarks
     values, notes = [], []
     for use_case in use_cases:
         rule = USE_CASE_RULES[use_case]
-        relevant = [(name, w) for name, w in rule.benchmarks.items() if name in model.benchmarks]
-        if relevant:
-            have = sum(w for _, w in relevant)
-            bench = sum(w * _normalised(n, model.benchmarks[n].score, ranges) for n, w in relevant) / have
-            shown = ", ".join(f"{_short(n)} {model.benchmarks[n].score:g}%" for n, _ in relevant[:3])
-            missing = [n for n in rule.benchmarks if n not in model.benchmarks]
-            if missing:
-                # Unpublished relevant benchmarks count at the model's own average, discounted.
-                total = sum(rule.benchmarks.values())
-                bench *= (have + (total - have) * (1 - FALLBACK_DISCOUNT)) / total
-                shown += f"; {', '.join(_short(n) for n in missing)} not published, counted {FALLBACK_DISCOUNT:.0%} below its others"
-            notes.append(f"{rule.label}: {shown}")
-        elif model.benchmarks:
-            others = [_normalised(n, b.score, ranges) for n, b in model.benchmarks.items()]
-            bench = sum(others) / len(others) * (1 - FALLBACK_DISCOUNT)
-            shown = ", ".join(_short(n) for n in list(model.benchmarks)[:3])
-            notes.append(
-                f"no {rule.label} benchmark published; estimated from {shown} with a {FALLBACK_DISCOUNT:.0%} discount"
-            )
+        have = weighted = total = 0.0
+        for name, weight in rule.benchmarks.items():
+            total += weight
+            bench = published.get(name)
+            if bench is not None:
+                low, high = ranges[name]
+                weighted += weight * (bench.score - low) / (high - low)
+                have += weight
+        if have:
+            # Unpublished relevant benchmarks count at the model's own average, discounted.
+            value = weighted / have * (have + (total - have) * (1 - FALLBACK_DISCOUNT)) / total
+        elif published:
+            scaled = [(b.score - ranges[n][0]) / (ranges[n][1] - ranges[n][0]) for n, b in published.items()]
+            value = sum(scaled) / len(scaled) * (1 - FALLBACK_DISCOUNT)
         else:
-            bench = UNKNOWN_QUALITY
-            notes.append(f"quality unknown: no published benchmarks, so capability carries a penalty ({UNKNOWN_QUALITY:g} of 1)")
-        matched = sum(1 for s in rule.strengths if s in model.strengths) / len(rule.strengths)
-        values.append((1 - STRENGTH_SHARE) * bench + STRENGTH_SHARE * matched)
+            value = UNKNOWN_QUALITY
+        strengths = model.strengths
+        matched = sum(1 for s in rule.strengths if s in strengths) / len(rule.strengths)
+        values.append((1 - STRENGTH_SHARE) * value + STRENGTH_SHARE * matched)
+        if explain:
+            notes.append(_capability_note(model, rule))
     return _Capability(sum(values) / len(values), "; ".join(notes))
+
+
+def _capability_note(model: Model, rule) -> str:
+    published = model.benchmarks
+    relevant = [name for name in rule.benchmarks if name in published]
+    if relevant:
+        shown = ", ".join(f"{_short(n)} {published[n].score:g}%" for n in relevant[:3])
+        missing = [n for n in rule.benchmarks if n not in published]
+        if missing:
+            shown += f"; {', '.join(_short(n) for n in missing)} not published, counted {FALLBACK_DISCOUNT:.0%} below its others"
+        return f"{rule.label}: {shown}"
+    if published:
+        shown = ", ".join(_short(n) for n in list(published)[:3])
+        return f"no {rule.label} benchmark published; estimated from {shown} with a {FALLBACK_DISCOUNT:.0%} discount"
+    return f"quality unknown: no published benchmarks, so capability carries a penalty ({UNKNOWN_QUALITY:g} of 1)"
 
 
 def context_headroom(model: Model, answers: Answers) -> float:
@@ -283,6 +312,8 @@ def recommend(
         unknown = [model_id for model_id in answers.allow if model_id not in catalogue.by_id]
         if unknown:
             catalogue.get(unknown[0])  # raises CatalogueError naming the closest ids
+    assumptions = assumptions or SelfHostAssumptions()
+    memo: dict = {}
     facts: dict[str, tuple[float | None, str, LatencyAssumption]] = {}
     candidates: list[Model] = []
     excluded: list[Exclusion] = []
@@ -290,7 +321,7 @@ def recommend(
         if answers.allow is not None and model.id not in answers.allow:
             excluded.append(Exclusion(model, [Failure("allow", "not in the approved list")]))
             continue
-        cost, basis = estimate_cost(model, answers, assumptions)
+        cost, basis = estimate_cost(model, answers, assumptions, memo)
         latency = estimate_latency(model, answers)
         facts[model.id] = (cost, basis, latency)
         failures = check_constraints(model, answers, cost, latency)
@@ -301,11 +332,25 @@ def recommend(
 
     # Benchmarks are scaled over every model under consideration (the approved list, or the whole
     # catalogue), so a benchmark only one small candidate publishes does not make it "the best".
-    considered = [m for m in catalogue.models if m.id in facts]
-    ranked = _rank(candidates, answers, facts, considered)
-    picks = ranked[:top]
-    for pick in picks:
+    ranges = _benchmark_ranges([m for m in catalogue.models if m.id in facts])
+    weights = part_weights(answers)
+    ranked = _rank(candidates, answers, facts, ranges, weights)
+    total_weight = sum(weights.values())
+    picks = []
+    for rank, (raw, _, model, values) in enumerate(ranked[:top], start=1):
+        cost, basis, latency = facts[model.id]
+        notes = {
+            "capability": capability(model, answers.use_cases, ranges, explain=True).note,
+            "cost": basis,
+            "latency": latency.basis,
+        }
+        parts = {
+            name: ScorePart(values[name], weight, weight * values[name] / total_weight, notes.get(name, ""))
+            for name, weight in weights.items()
+        }
+        pick = Pick(rank, model, raw / total_weight, parts, [], cost, basis, latency)
         pick.reasons = explain_pick(pick, answers, len(candidates))
+        picks.append(pick)
     for pick in picks[1:]:
         pick.tradeoff = describe_tradeoff(pick, picks[0])
     as_of = catalogue.as_of
@@ -318,7 +363,7 @@ def recommend(
         catalogue_models=len(catalogue.models),
         candidates=len(candidates),
         binding=None if candidates else describe_binding(excluded),
-        all_ranked=ranked,
+        ranking=[(model.id, raw / total_weight) for raw, _, model, _ in ranked],
     )
 
 
@@ -334,40 +379,27 @@ def _rank(
     candidates: list[Model],
     answers: Answers,
     facts: dict[str, tuple[float | None, str, LatencyAssumption]],
-    considered: list[Model],
-) -> list[Pick]:
-    weights = part_weights(answers)
-    total_weight = sum(weights.values())
-    ranges = _benchmark_ranges(considered)
+    ranges: dict[str, tuple[float, float]],
+    weights: dict[str, float],
+) -> list[tuple[float, str, Model, dict[str, float]]]:
+    """(raw weighted sum, id, model, part values) for every candidate, best first, ties by id."""
     costs = {m.id: c for m in candidates if (c := facts[m.id][0]) is not None}
     cost_scores = _decreasing_log_scores(costs, COST_DECADES_TO_ZERO)
     latency_scores = _decreasing_log_scores(
         {m.id: _latency_value(facts[m.id][2], answers.latency_p95_ms) for m in candidates},
         LATENCY_DECADES_TO_ZERO,
     )
-    scored: list[tuple[float, str, Pick]] = []
+    scored = []
     for model in candidates:
-        cost, basis, latency = facts[model.id]
-        cap = capability(model, answers.use_cases, ranges)
         values = {
-            "capability": (cap.value, cap.note),
-            "cost": (cost_scores.get(model.id, UNKNOWN_COST_SCORE), basis),
-            "latency": (latency_scores[model.id], latency.basis),
-            "context": (context_headroom(model, answers), ""),
-            "languages": (language_fit(model, answers), ""),
-            "fine_tuning": (fine_tunability(model), ""),
+            "capability": capability(model, answers.use_cases, ranges).value,
+            "cost": cost_scores.get(model.id, UNKNOWN_COST_SCORE),
+            "latency": latency_scores[model.id],
+            "context": context_headroom(model, answers),
+            "languages": language_fit(model, answers),
+            "fine_tuning": fine_tunability(model),
         }
-        raw = sum(weights[name] * values[name][0] for name in weights)
-        parts = {
-            name: ScorePart(values[name][0], weight, weight * values[name][0] / total_weight, values[name][1])
-            for name, weight in weights.items()
-        }
-        pick = Pick(0, model, raw / total_weight, parts, [], cost, basis, latency)
-        scored.append((raw, model.id, pick))
-    # Rank on the raw weighted sum (higher first), ties broken by id: deterministic.
+        raw = sum(weight * values[name] for name, weight in weights.items())
+        scored.append((raw, model.id, model, values))
     scored.sort(key=lambda item: (-item[0], item[1]))
-    for rank, (_, _, pick) in enumerate(scored, start=1):
-        pick.rank = rank
-    return [pick for _, _, pick in scored]
-
-
+    return scored
