@@ -84,8 +84,8 @@ def test_empty_result_explains_what_to_widen(app):
 
 def test_table_formats_prices_and_context(app):
     [table] = [df for df in app.dataframe if "id" in df.value.columns]
-    config = table.proto.columns  # column_config as JSON
-    assert '"$%.2f"' in config and '"localized"' in config and '"link"' in config
+    config = str(table.proto)  # the column_config travels in the element's proto as JSON
+    assert "$%.2f" in config and "localized" in config and "link" in config
 
 
 def test_selected_models_show_side_by_side(app):
