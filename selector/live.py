@@ -142,16 +142,6 @@ def _secrets_file_keys() -> dict[str, str]:
     return out
 
 
-def key_env_names(litellm_model: str) -> list[str]:
-    """The environment variables LiteLLM reads for this model's provider (e.g. ['ANTHROPIC_API_KEY'])."""
-    litellm = import_litellm()
-    try:
-        env = litellm.validate_environment(model=litellm_model)
-    except Exception:
-        return []
-    return list(env.get("missing_keys") or []) + [k for k in (env.get("keys_in_environment_list") or [])]
-
-
 def find_api_key(target: Target, api_key: str | None) -> str | None:
     """The key for this call: the session's, else the environment's (LiteLLM reads it), else secrets.toml.
 
@@ -236,14 +226,15 @@ def map_error(exc: BaseException, target: Target, secrets: list[str | None] = ()
     detail = _short(exc)
     status = getattr(exc, "status_code", None)
     lowered = detail.lower()
-    if isinstance(exc, litellm.ContextWindowExceededError) or any(h in lowered for h in _CONTEXT_HINTS):
+    bad_request = isinstance(exc, (litellm.BadRequestError, openai.BadRequestError)) or status == 400
+    if isinstance(exc, litellm.ContextWindowExceededError) or (bad_request and any(h in lowered for h in _CONTEXT_HINTS)):
         err: ModelCallError = ContextTooLong(
             f"the prompt does not fit {name}'s context window: shorten it or lower max tokens ({detail})"
         )
     elif isinstance(exc, (litellm.AuthenticationError, openai.AuthenticationError, openai.PermissionDeniedError)) \
             or status in (401, 403):
-        names = " or ".join(key_env_names(target.litellm_model)) or "the provider's API key"
-        err = AuthError(f"{name} rejected the API key: check {names} in the sidebar or the environment")
+        key_name = provider_key_name(target) or "its API key"
+        err = AuthError(f"{name} rejected the API key: check {key_name} in the sidebar or the environment")
     elif isinstance(exc, (litellm.RateLimitError, openai.RateLimitError)) or status == 429:
         err = RateLimited(f"{name} is rate limited or out of quota: wait a minute, lower max tokens, or check the plan")
     elif isinstance(exc, (litellm.Timeout, openai.APITimeoutError, httpx.TimeoutException, TimeoutError)) \
@@ -408,6 +399,11 @@ def run_side(
                         "lower max tokens or raise the timeout (the partial answer is kept)"
                     )
             result.error = result.error_kind = None
+            if usage is not None and (target.api_base or target.local_alias):
+                # LiteLLM fills in an estimated usage when a server sends none (llama.cpp does not):
+                # keep it only when the server itself reported usage.
+                if not _server_reported_usage(stream):
+                    usage = None
         except Exception as exc:  # every failure becomes the side's error, never the caller's
             err = map_error(exc, target, secrets, settings.timeout_s, api_base)
             result.error, result.error_kind = str(err), type(err).__name__
@@ -431,6 +427,12 @@ def run_side(
         result.tokens_per_s = round((result.output_tokens - 1) / (t_last - t_first), 2)
     _fill_cost(result, target, litellm)
     return result
+
+
+def _server_reported_usage(stream) -> bool:
+    """Whether any chunk from the server carried usage (LiteLLM keeps the raw chunks it saw)."""
+    chunks = getattr(stream, "chunks", None) or []
+    return any(getattr(c, "usage", None) is not None for c in chunks[:-1])
 
 
 def _close_quietly(stream) -> None:
