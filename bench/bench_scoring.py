@@ -57,7 +57,7 @@ def synthetic_catalogue(count: int, seed: int = 0) -> Catalogue:
     return Catalogue(models=[Model(**synthetic_entry(i, rng)) for i in range(count)], path=f"<synthetic {count}>")
 
 
-def median_ms(catalogue: Catalogue, runs: int = 7) -> float:
+def median_ms(catalogue: Catalogue, runs: int = 9) -> float:
     answers = parse_answers(ANSWERS)
     recommend(catalogue, answers)  # warm-up
     times = []

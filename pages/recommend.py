@@ -30,76 +30,76 @@ d = saved or Answers()
 
 with st.form("questionnaire"):
     description = st.text_input(
-        "What are you building?", d.description, placeholder="Support bot for our help centre",
+        "What are you building?", d.description, key="rec_description", placeholder="Support bot for our help centre",
         help="Free text, shown at the top of the recommendation and the report.",
     )
     left, right = st.columns(2)
     use_cases = left.multiselect(
-        "Use cases", USE_CASES, d.use_cases, format_func=lambda u: USE_CASE_RULES[u].label,
+        "Use cases", USE_CASES, d.use_cases, key="rec_use_cases", format_func=lambda u: USE_CASE_RULES[u].label,
         help="Each use case counts different benchmarks: GPQA and MATH for reasoning, SWE-bench and "
         "LiveCodeBench for code, MMMU for images, IFEval for chat and extraction.",
     )
     modalities = right.multiselect(
-        "Inputs the model must accept", list(MODALITY_LABELS), d.modalities, format_func=MODALITY_LABELS.get,
+        "Inputs the model must accept", list(MODALITY_LABELS), d.modalities, key="rec_modalities", format_func=MODALITY_LABELS.get,
         help="A model that cannot read images cannot answer questions about screenshots, whatever its score.",
     )
     context_tokens = left.number_input(
-        "Largest request, in tokens", min_value=1, max_value=20_000_000, value=d.context_tokens, step=1000,
+        "Largest request, in tokens", key="rec_context_tokens", min_value=1, max_value=20_000_000, value=d.context_tokens, step=1000,
         help="System prompt + retrieved documents + conversation + the reply must fit the model's context window "
         "(a token is about 3/4 of an English word; a 100-page contract is roughly 50,000 tokens). Chat needs "
         "4k-32k; document Q&A 200k+; a code repository 128k+.",
     )
     languages = right.text_input(
-        "Languages", ", ".join(d.languages),
+        "Languages", ", ".join(d.languages), key="rec_languages",
         help="ISO 639-1 codes, comma-separated (en, fr, zh). Models are scored on whether their makers list them.",
     )
     deployment = left.selectbox(
-        "Where will it run?", DEPLOYMENTS, index=DEPLOYMENTS.index(d.deployment), format_func=DEPLOYMENT_LABELS.get,
+        "Where will it run?", DEPLOYMENTS, key="rec_deployment", index=DEPLOYMENTS.index(d.deployment), format_func=DEPLOYMENT_LABELS.get,
         help="API: you pay per token and the provider runs it. Self-hosted: you rent or own GPUs (an H100 is about "
         f"$2-3/hour) and need open weights. Edge: the model runs on the user's phone or laptop, so only small "
         f"open-weights models fit (up to about {EDGE_MAX_PARAMS_B:g}B parameters) and nothing leaves the device.",
     )
     on_premises = right.checkbox(
-        "Data must stay on our premises", d.data_must_stay_on_premises,
+        "Data must stay on our premises", d.data_must_stay_on_premises, key="rec_on_premises",
         help="Prompts may not be sent to an outside provider. Only models whose weights you can download and run "
         "on your own hardware qualify, and their cost becomes GPU time rather than a per-token price.",
     )
     latency = left.number_input(
-        "Latency target: p95 for a short reply, ms (leave empty for none)", min_value=1.0, value=d.latency_p95_ms,
+        "Latency target: p95 for a short reply, ms (leave empty for none)", key="rec_latency_p95_ms", min_value=1.0, value=d.latency_p95_ms,
         step=100.0, help="Typical APIs answer in 0.5-2 s at p95; a self-hosted 8B model on an H100 in 50-200 ms; "
         "under 100 ms needs a small distilled model. Reasoning models think for seconds.",
     )
     budget = right.number_input(
-        "Budget, USD per month (leave empty for none)", min_value=0.0, value=d.budget_usd_per_month, step=100.0,
+        "Budget, USD per month (leave empty for none)", key="rec_budget", min_value=0.0, value=d.budget_usd_per_month, step=100.0,
         help="Models whose monthly cost for the traffic below exceeds it are ruled out. A model without a known "
         "cost is kept but flagged.",
     )
     st.markdown("**Traffic**")
     t1, t2, t3 = st.columns(3)
     requests_per_day = t1.number_input(
-        "Requests per day", min_value=0, value=int(d.traffic.requests_per_day), step=100,
+        "Requests per day", key="rec_requests_per_day", min_value=0, value=int(d.traffic.requests_per_day), step=100,
         help="Monthly cost = requests x tokens x price; self-hosting cost grows in whole GPUs.",
     )
     input_tokens = t2.number_input(
-        "Input tokens per request", min_value=0, value=d.traffic.input_tokens, step=100,
+        "Input tokens per request", key="rec_input_tokens", min_value=0, value=d.traffic.input_tokens, step=100,
         help="Average prompt size, including retrieved documents. Input is usually cheaper than output.",
     )
     output_tokens = t3.number_input(
-        "Output tokens per request", min_value=0, value=d.traffic.output_tokens, step=50,
+        "Output tokens per request", key="rec_output_tokens", min_value=0, value=d.traffic.output_tokens, step=50,
         help="Average reply length. Reasoning models also bill hidden thinking tokens.",
     )
     st.markdown("**Priorities** (0 = does not matter, 5 = above all)")
     p1, p2, p3 = st.columns(3)
-    quality = p1.slider("Quality", 0, 5, d.priorities.quality, help="Weight of capability on your use cases.")
-    cost = p2.slider("Cost", 0, 5, d.priorities.cost, help="Weight of the monthly cost for your traffic.")
-    speed = p3.slider("Latency", 0, 5, d.priorities.latency, help="Weight of the estimated response time.")
+    quality = p1.slider("Quality", 0, 5, d.priorities.quality, key="rec_quality", help="Weight of capability on your use cases.")
+    cost = p2.slider("Cost", 0, 5, d.priorities.cost, key="rec_cost", help="Weight of the monthly cost for your traffic.")
+    speed = p3.slider("Latency", 0, 5, d.priorities.latency, key="rec_latency", help="Weight of the estimated response time.")
     fine_tuning = st.checkbox(
-        "We plan to fine-tune on our own data", d.fine_tuning,
+        "We plan to fine-tune on our own data", d.fine_tuning, key="rec_fine_tuning",
         help="Open weights can be fine-tuned freely; some providers offer a fine-tuning API. Prompting solves "
         "most tasks: fine-tune once you have 500+ good examples and prompting has hit a ceiling.",
     )
     allow = st.multiselect(
-        "Approved models only (optional)", catalogue.ids, d.allow or [],
+        "Approved models only (optional)", catalogue.ids, d.allow or [], key="rec_allow",
         help="If your organisation has an approved list, choose among these models only. Empty = the whole catalogue.",
     )
     submitted = st.form_submit_button("Recommend", type="primary")
@@ -168,7 +168,7 @@ with st.expander(f"Excluded models ({len(result.excluded)})"):
                 [{"Model": e.model.name, "id": e.model.id, "Why": "; ".join(e.reasons)} for e in result.excluded]
             ),
             hide_index=True,
-            use_container_width=True,
+            width="stretch",
         )
     else:
         st.write("No model was excluded.")

@@ -174,35 +174,41 @@ def explain_pick(pick: Pick, answers: Answers, candidates: int) -> list[str]:
     return reasons
 
 
-def _describe_part(name: str, pick: Pick) -> str:
+_BETTER = {"capability": "higher capability", "cost": "lower cost", "latency": "faster replies",
+           "context": "more context", "languages": "better language coverage", "fine_tuning": "easier fine-tuning"}
+_WORSE = {"capability": "lower capability", "cost": "higher cost", "latency": "slower replies",
+          "context": "less context", "languages": "weaker language coverage", "fine_tuning": "harder fine-tuning"}
+
+
+def _part_value(name: str, pick: Pick) -> str:
     if name == "cost":
         return f"{format_money(pick.monthly_cost_usd)}/month"
     if name == "latency":
         return f"p95 {_latency_text(pick.latency)}"
     if name == "context":
-        return f"{pick.model.context_tokens:,} tokens of context"
-    return f"{PART_LABELS[name]} {pick.score_parts[name].value:.2f}"
+        return f"{pick.model.context_tokens:,} tokens"
+    return f"{pick.score_parts[name].value:.2f}"
 
 
 def describe_tradeoff(pick: Pick, best: Pick) -> str:
-    """One sentence: what this pick gains and gives up against the top pick."""
+    """One sentence: what this pick gains and gives up against the top pick, with the numbers."""
     gains, losses = [], []
     for name, part in pick.score_parts.items():
         if part.weight == 0:
             continue
         diff = part.value - best.score_parts[name].value
-        text = f"{_describe_part(name, pick)} vs {_describe_part(name, best)}"
+        numbers = f"({_part_value(name, pick)} vs {_part_value(name, best)})"
         if diff > 0.05:
-            gains.append((diff * part.weight, text))
+            gains.append((diff * part.weight, f"{_BETTER[name]} {numbers}"))
         elif diff < -0.05:
-            losses.append((-diff * part.weight, text))
+            losses.append((-diff * part.weight, f"{_WORSE[name]} {numbers}"))
     gains.sort(reverse=True)
     losses.sort(reverse=True)
     name, other = pick.model.name, best.model.name
+    lost = " and ".join(t for _, t in losses[:2]) or "a slightly lower total score"
     if not gains:
-        return f"{name} trails {other} on {', '.join(t for _, t in losses[:2]) or 'the total score'}, with no part where it is ahead."
-    lost = ", ".join(t for _, t in losses[:2]) or "a slightly lower total score"
-    return f"{name} offers better {', '.join(t for _, t in gains[:2])} than {other}, but gives up {lost}."
+        return f"{name} against {other}: {lost}, with no part where it is ahead."
+    return f"{name} against {other}: {' and '.join(t for _, t in gains[:2])}, but {lost}."
 
 
 def describe_binding(excluded: list[Exclusion]) -> str:

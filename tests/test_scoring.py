@@ -206,7 +206,8 @@ def test_picks_carry_parts_reasons_and_the_runner_up_trade_off():
     assert sum(part.contribution for part in top.score_parts.values()) == pytest.approx(top.score)
     assert all(0 <= part.value <= 1 for part in top.score_parts.values())
     assert top.score_parts["capability"].weight == 5 and top.score_parts["cost"].weight == 2
-    assert "$" in runner.tradeoff and "Cheap" in runner.tradeoff and "Strong" in runner.tradeoff
+    assert runner.tradeoff.startswith("Cheap against Strong: lower cost ($")
+    assert "but lower capability (" in runner.tradeoff
     assert result.picks[0].tradeoff is None
 
 

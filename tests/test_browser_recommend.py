@@ -1,0 +1,50 @@
+"""Real-browser journey: answer the questionnaire, see the recommendation, share it as a link."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import wait_for_app
+
+ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not (ROOT / "data" / "models.yaml").exists(), reason="data/models.yaml is not merged yet"),
+]
+
+
+def test_answer_the_questionnaire_and_see_the_recommendation(served_app, page):
+    page.goto(f"{served_app}/recommend")
+    wait_for_app(page)
+    page.get_by_role("heading", name="Get a recommendation").first.wait_for()
+    assert page.get_by_text("Answer the questions and press").count() == 1
+
+    context = page.get_by_label("Largest request, in tokens")
+    context.fill("150000")
+    page.get_by_role("button", name="Recommend").click()
+    wait_for_app(page)
+
+    page.get_by_role("heading", name="Recommendation").first.wait_for()
+    cards = page.locator('h3:text-matches("^[123]\\\\. ")')
+    cards.first.wait_for()
+    assert cards.count() == 3
+    assert page.locator('[data-testid="stProgress"]').count() >= 15
+    assert page.get_by_text("Runner-up:").count() == 1
+    assert page.locator('[data-testid="stMetricValue"]').first.text_content().startswith("$")
+
+    excluded = page.get_by_text("Excluded models (")
+    excluded.click()
+    page.get_by_text("required 150,000").first.wait_for()  # a 128k model, excluded in words with numbers
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+    # The URL now carries the answers: a new visitor with the link sees the same recommendation.
+    page.wait_for_function("() => window.location.search.includes('context_tokens=150000')")
+    link = page.url
+    first = cards.first.text_content()
+    page.goto(link)
+    wait_for_app(page)
+    page.locator('h3:text-matches("^1\\\\. ")').first.wait_for()
+    assert page.locator('h3:text-matches("^1\\\\. ")').first.text_content() == first
+    assert page.get_by_label("Largest request, in tokens").input_value() == "150000"

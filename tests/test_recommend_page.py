@@ -1,0 +1,167 @@
+"""AppTest of the recommendation page: answer, submit, see picks and exclusions, reproduce from the URL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from streamlit.testing.v1 import AppTest
+
+from selector.answers import answers_from_query, parse_answers
+
+ROOT = Path(__file__).resolve().parent.parent
+TIMEOUT_S = 30
+PAGE = "pages/recommend.py"
+
+
+def entry(model_id: str, **fields) -> dict:
+    base = {
+        "id": model_id, "name": model_id.upper(), "provider": "Test", "family": "Test", "open_weights": False,
+        "license": "test", "params_b": None, "context_tokens": 128_000, "max_output_tokens": 4096,
+        "input_usd_per_mtok": 2.5, "output_usd_per_mtok": 10.0, "price_source": "https://example.test/pricing",
+        "input_modalities": ["text"], "output_modalities": ["text"], "languages": ["en"],
+        "benchmarks": {"mmlu": {"score": 80, "source": "https://example.test"}},
+        "release_date": None, "sources": ["https://example.test"], "as_of": "2026-11-01",
+    }
+    base.update(fields)
+    return base
+
+
+@pytest.fixture
+def small_catalogue(tmp_path, monkeypatch):
+    """Four models in place of data/models.yaml: a strong one, a cheap one, a short-context one, an open one."""
+    models = [
+        entry("strong", name="Strong", benchmarks={"mmlu": {"score": 90, "source": "https://example.test"}},
+              input_usd_per_mtok=10, output_usd_per_mtok=30, context_tokens=200_000),
+        entry("cheap", name="Cheap", input_usd_per_mtok=0.1, output_usd_per_mtok=0.4),
+        entry("short", name="Short", context_tokens=16_000),
+        entry("open-8b", name="Open 8B", open_weights=True, params_b=8, input_usd_per_mtok=None,
+              output_usd_per_mtok=None, price_source=None),
+    ]
+    path = tmp_path / "models.yaml"
+    path.write_text(yaml.safe_dump({"models": models}), encoding="utf-8")
+    monkeypatch.setenv("SELECTOR_CATALOGUE", str(path))
+    return path
+
+
+def open_page(query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT_S)
+    at.run()
+    at.switch_page(PAGE)
+    if query:
+        at.query_params.update(query)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def submit(at: AppTest) -> AppTest:
+    button = next(b for b in at.button if b.label == "Recommend")
+    button.click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def pick_titles(at: AppTest) -> list[str]:
+    return [h.value for h in at.subheader if h.value[:1].isdigit()]
+
+
+def test_questionnaire_has_teaching_defaults_and_waits_for_submit(small_catalogue):
+    at = open_page()
+    assert at.title[0].value == "Get a recommendation"
+    assert at.number_input(key="rec_context_tokens").value == 8000
+    assert at.multiselect(key="rec_use_cases").value == ["general"]
+    assert at.slider(key="rec_quality").value == 3
+    for widget in (at.number_input(key="rec_context_tokens"), at.checkbox(key="rec_on_premises"),
+                   at.selectbox(key="rec_deployment")):
+        assert widget.help and len(widget.help) > 60
+    assert "on premises" in at.checkbox(key="rec_on_premises").label.lower()
+    assert "hardware" in at.checkbox(key="rec_on_premises").help
+    assert "phone" in at.selectbox(key="rec_deployment").help
+    assert pick_titles(at) == []
+    assert any("Recommend" in i.value for i in at.info)
+
+
+def test_submit_shows_ranked_cards_costs_parts_and_exclusions(small_catalogue):
+    at = open_page()
+    at.number_input(key="rec_context_tokens").set_value(32_000)
+    at.slider(key="rec_quality").set_value(5)
+    at.slider(key="rec_cost").set_value(1)
+    submit(at)
+    titles = pick_titles(at)
+    # Open 8B is self-hosted (no API price): fast but costly at this volume; Cheap is weak at quality 5.
+    assert titles == ["1. Strong", "2. Open 8B", "3. Cheap"]
+    costs = [m.value for m in at.metric]
+    assert costs == ["$486", "$1,824", "$5.47"]  # Strong: (1,000 x $10 + 200 x $30) / 1M x 1,000/day x 30.4
+    bars = at.get("progress")
+    assert len(bars) == 3 * 5  # five weighted parts per pick
+    assert any("capability" in bar.proto.text for bar in bars)
+    runner = next(i.value for i in at.info if i.value.startswith("**Runner-up:**"))
+    assert "Open 8B against Strong: faster replies" in runner and "higher cost ($1,824/month vs $486/month)" in runner
+    assert at.expander[0].label == "Excluded models (1)"
+    frame = at.dataframe[0].value
+    assert frame.set_index("id").loc["short", "Why"] == "context 16,000 < required 32,000"
+
+
+def test_answers_round_trip_through_the_url(small_catalogue):
+    at = open_page()
+    at.multiselect(key="rec_use_cases").set_value(["reasoning", "code"])
+    at.number_input(key="rec_context_tokens").set_value(64_000)
+    at.selectbox(key="rec_deployment").set_value("any")
+    at.number_input(key="rec_budget").set_value(5000.0)
+    at.slider(key="rec_latency").set_value(1)
+    submit(at)
+    shown = pick_titles(at)
+    params = {key: values[-1] for key, values in at.query_params.items()}
+    answers = answers_from_query(params)
+    assert answers.use_cases == ["reasoning", "code"] and answers.context_tokens == 64_000
+    assert answers.budget_usd_per_month == 5000 and answers.priorities.latency == 1
+
+    again = open_page(query=params)  # a fresh session opening the shared link
+    assert pick_titles(again) == shown
+    assert again.multiselect(key="rec_use_cases").value == ["reasoning", "code"]
+    assert again.number_input(key="rec_context_tokens").value == 64_000
+    assert again.session_state["answers"] == answers  # the other pages read this
+
+
+def test_a_bad_link_is_a_one_line_error_not_a_traceback(small_catalogue):
+    at = open_page(query={"priority_quality": "9"})
+    assert at.error and "priorities.quality must be <= 5 (got '9')" in at.error[0].value
+    assert not at.exception
+
+
+def test_invalid_form_answers_are_reported(small_catalogue):
+    at = open_page()
+    at.multiselect(key="rec_use_cases").set_value([])
+    submit(at)
+    assert at.error and "use_cases must not be empty" in at.error[0].value
+
+
+def test_when_nothing_fits_the_binding_constraint_is_named(small_catalogue):
+    at = open_page()
+    at.number_input(key="rec_context_tokens").set_value(500_000)
+    submit(at)
+    assert pick_titles(at) == []
+    warning = at.warning[0].value
+    assert "binding constraint is the context window" in warning and "Strong" in warning
+
+
+def test_self_hosting_cost_basis_for_open_weights_on_premises(small_catalogue):
+    at = open_page()
+    at.checkbox(key="rec_on_premises").check()
+    submit(at)
+    assert pick_titles(at) == ["1. Open 8B"]
+    assert at.metric[0].value == "$1,824"  # 1 GPU x $2.50/hour x 729.6 hours
+    assert "self-hosted" in at.metric[0].proto.help
+
+
+@pytest.mark.skipif(not (ROOT / "data" / "models.yaml").exists(), reason="data/models.yaml is not merged yet")
+@pytest.mark.parametrize("example", sorted((ROOT / "data" / "examples").glob("*.yaml")), ids=lambda p: p.name)
+def test_example_answers_render_on_the_real_catalogue(example):
+    from selector.answers import answers_to_query, load_answers
+
+    at = open_page(query=answers_to_query(load_answers(example)))
+    assert len(pick_titles(at)) >= 1
+    assert not at.error
+    assert parse_answers(at.session_state["answers"].model_dump()) == load_answers(example)
