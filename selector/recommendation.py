@@ -151,7 +151,8 @@ def _latency_text(latency: LatencyAssumption) -> str:
     return f"{format_ms(latency.low_ms)}-{format_ms(latency.high_ms)} ms"
 
 
-def explain_pick(pick: Pick, answers: Answers, candidates: int) -> list[str]:
+def explain_pick(pick: Pick, answers: Answers) -> list[str]:
+    """Three plain sentences: the capability evidence, the monthly cost and its basis, speed and room."""
     parts = pick.score_parts
     model = pick.model
     cap = parts["capability"]

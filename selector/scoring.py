@@ -349,7 +349,7 @@ def recommend(
             for name, weight in weights.items()
         }
         pick = Pick(rank, model, raw / total_weight, parts, [], cost, basis, latency)
-        pick.reasons = explain_pick(pick, answers, len(candidates))
+        pick.reasons = explain_pick(pick, answers)
         picks.append(pick)
     for pick in picks[1:]:
         pick.tradeoff = describe_tradeoff(pick, picks[0])
