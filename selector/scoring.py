@@ -62,12 +62,15 @@ def estimate_cost(
     answers: Answers,
     assumptions: SelfHostAssumptions | None = None,
     memo: dict | None = None,
+    self_hosted: bool | None = None,
 ) -> tuple[float | None, str]:
     """(monthly USD or None when unknown, the cost basis in words).
 
     `memo` shares self-hosting estimates between models of the same size within one ranking.
     """
-    if is_self_hosted(model, answers):
+    if self_hosted is None:
+        self_hosted = is_self_hosted(model, answers)
+    if self_hosted:
         a = assumptions or SelfHostAssumptions()
         key = (model.params_b, model.active_params_b, model.reasoning)
         if memo is not None and key in memo:
@@ -92,9 +95,11 @@ def _self_hosting_cost(model: Model, answers: Answers, a: SelfHostAssumptions) -
     )
 
 
-def estimate_latency(model: Model, answers: Answers) -> LatencyAssumption:
+def estimate_latency(model: Model, answers: Answers, self_hosted: bool | None = None) -> LatencyAssumption:
     """Estimated p95 time to a short reply; a measured `speed` in the catalogue overrides the table."""
-    if not is_self_hosted(model, answers):
+    if self_hosted is None:
+        self_hosted = is_self_hosted(model, answers)
+    if not self_hosted:
         speed = model.speed
         if speed is not None and speed.ttft_ms is not None:
             generate = SHORT_REPLY_TOKENS / speed.output_tokens_per_s * 1000 if speed.output_tokens_per_s else 0.0
@@ -135,10 +140,12 @@ def check_constraints(
         failures.append(Failure("context", "context window unknown (required {:,})", need))
     elif model.context_tokens < need:
         failures.append(Failure("context", "context {:,} < required {:,}", model.context_tokens, need, gap=need / model.context_tokens))
-    missing = [m for m in answers.modalities if m not in model.input_modalities]
-    if missing:
-        failures.append(Failure("modalities", " and ".join(["no {} input"] * len(missing)), *missing))
-    failures += _deployment_failures(model, answers)
+    if answers.modalities != ["text"]:  # every model reads text (the catalogue enforces it)
+        missing = [m for m in answers.modalities if m not in model.input_modalities]
+        if missing:
+            failures.append(Failure("modalities", " and ".join(["no {} input"] * len(missing)), *missing))
+    if answers.deployment != "any":
+        failures += _deployment_failures(model, answers)
     if answers.data_must_stay_on_premises and not model.open_weights:
         failures.append(Failure("on_premises", "weights not available: data must stay on premises"))
     target = answers.latency_p95_ms
@@ -207,8 +214,26 @@ def _short(name: str) -> str:
     return BENCHMARKS[name].split(" (")[0]
 
 
+def _prepare(use_cases: list[str], ranges: dict[str, tuple[float, float]]) -> list[tuple]:
+    """Per use case: (rule, [(benchmark, weight, low, span)], total weight, strengths) for fast scoring."""
+    prepared = []
+    for use_case in use_cases:
+        rule = USE_CASE_RULES[use_case]
+        items = [(name, w, *_low_span(ranges[name])) for name, w in rule.benchmarks.items() if name in ranges]
+        prepared.append((rule, items, sum(rule.benchmarks.values()), frozenset(rule.strengths)))
+    return prepared
+
+
+def _low_span(bounds: tuple[float, float]) -> tuple[float, float]:
+    return bounds[0], bounds[1] - bounds[0]
+
+
 def capability(
-    model: Model, use_cases: list[str], ranges: dict[str, tuple[float, float]], explain: bool = False
+    model: Model,
+    use_cases: list[str],
+    ranges: dict[str, tuple[float, float]],
+    explain: bool = False,
+    prepared: list[tuple] | None = None,
 ) -> _Capability:
     """Capability for the use cases, 0..1, from published benchmarks scaled across the models considered.
 
@@ -216,15 +241,12 @@ def capability(
     """
     published = model.benchmarks
     values, notes = [], []
-    for use_case in use_cases:
-        rule = USE_CASE_RULES[use_case]
-        have = weighted = total = 0.0
-        for name, weight in rule.benchmarks.items():
-            total += weight
+    for rule, items, total, strengths in prepared or _prepare(use_cases, ranges):
+        have = weighted = 0.0
+        for name, weight, low, span in items:
             bench = published.get(name)
             if bench is not None:
-                low, high = ranges[name]
-                weighted += weight * (bench.score - low) / (high - low)
+                weighted += weight * (bench.score - low) / span
                 have += weight
         if have:
             # Unpublished relevant benchmarks count at the model's own average, discounted.
@@ -234,8 +256,7 @@ def capability(
             value = sum(scaled) / len(scaled) * (1 - FALLBACK_DISCOUNT)
         else:
             value = UNKNOWN_QUALITY
-        strengths = model.strengths
-        matched = sum(1 for s in rule.strengths if s in strengths) / len(rule.strengths)
+        matched = len(strengths.intersection(model.strengths)) / len(strengths)
         values.append((1 - STRENGTH_SHARE) * value + STRENGTH_SHARE * matched)
         if explain:
             notes.append(_capability_note(model, rule))
@@ -257,10 +278,15 @@ def _capability_note(model: Model, rule) -> str:
     return f"quality unknown: no published benchmarks, so capability carries a penalty ({UNKNOWN_QUALITY:g} of 1)"
 
 
-def context_headroom(model: Model, answers: Answers) -> float:
-    """1 when the window reaches the use cases' sensible size and 1.5x the need; less near the need."""
+def context_target(answers: Answers) -> float:
+    """The window that earns full headroom: the use cases' sensible size, and at least 1.5x the need."""
+    return max([1.5 * answers.context_tokens] + [USE_CASE_RULES[u].recommended_context_tokens for u in answers.use_cases])
+
+
+def context_headroom(model: Model, answers: Answers, target: float | None = None) -> float:
+    """1 when the window reaches context_target(); less as it nears the need."""
     need = answers.context_tokens
-    target = max([1.5 * need] + [USE_CASE_RULES[u].recommended_context_tokens for u in answers.use_cases])
+    target = target or context_target(answers)
     ctx = model.context_tokens or need
     return max(0.0, min(1.0, math.log(ctx / need) / math.log(target / need)))
 
@@ -321,8 +347,9 @@ def recommend(
         if answers.allow is not None and model.id not in answers.allow:
             excluded.append(Exclusion(model, [Failure("allow", "not in the approved list")]))
             continue
-        cost, basis = estimate_cost(model, answers, assumptions, memo)
-        latency = estimate_latency(model, answers)
+        self_hosted = is_self_hosted(model, answers)
+        cost, basis = estimate_cost(model, answers, assumptions, memo, self_hosted)
+        latency = estimate_latency(model, answers, self_hosted)
         facts[model.id] = (cost, basis, latency)
         failures = check_constraints(model, answers, cost, latency)
         if failures:
@@ -389,13 +416,15 @@ def _rank(
         {m.id: _latency_value(facts[m.id][2], answers.latency_p95_ms) for m in candidates},
         LATENCY_DECADES_TO_ZERO,
     )
+    target = context_target(answers)
+    prepared = _prepare(answers.use_cases, ranges)
     scored = []
     for model in candidates:
         values = {
-            "capability": capability(model, answers.use_cases, ranges).value,
+            "capability": capability(model, answers.use_cases, ranges, prepared=prepared).value,
             "cost": cost_scores.get(model.id, UNKNOWN_COST_SCORE),
             "latency": latency_scores[model.id],
-            "context": context_headroom(model, answers),
+            "context": context_headroom(model, answers, target),
             "languages": language_fit(model, answers),
             "fine_tuning": fine_tunability(model),
         }
