@@ -29,15 +29,19 @@ def show_error_and_stop(exc: SelectorError) -> None:
 
 
 def current_answers() -> Answers | None:
-    """The questionnaire's answers: from the link's query params if it has them, else this session's."""
+    """The questionnaire's answers: from the link's query params if it has them, else this session's.
+
+    A bad link is reported (one line per problem) and ignored, so the page still works without it.
+    """
     params = st.query_params.to_dict()
     if has_answers_in_query(params):
         try:
             answers = answers_from_query(params, catalogue_or_stop())
         except SelectorError as exc:
-            show_error_and_stop(exc)
-        st.session_state["answers"] = answers
-        return answers
+            st.error(f"This link's answers were ignored:\n{exc}", icon=":material/link_off:")
+        else:
+            st.session_state["answers"] = answers
+            return answers
     return st.session_state.get("answers")
 
 

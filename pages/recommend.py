@@ -124,11 +124,11 @@ if submitted:
         saved = parse_answers(raw, "in the questionnaire", catalogue)
     except SelectorError as exc:
         show_error_and_stop(exc)
-    remember_answers(saved)
 
 if saved is None:
     st.info("Answer the questions and press **Recommend**. The link then reproduces your recommendation.")
     st.stop()
+remember_answers(saved)  # also when the answers came from this session: the URL must reproduce them
 
 try:
     result = recommend(catalogue, saved, top=3)
