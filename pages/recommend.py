@@ -1,6 +1,5 @@
 """Get a recommendation: the questionnaire, then ranked and explained picks from the catalogue."""
 
-import pandas as pd
 import streamlit as st
 
 from pages._common import catalogue_or_stop, current_answers, remember_answers, show_error_and_stop
@@ -164,9 +163,7 @@ if runner is not None and runner.tradeoff:
 with st.expander(f"Excluded models ({len(result.excluded)})"):
     if result.excluded:
         st.dataframe(
-            pd.DataFrame(
-                [{"Model": e.model.name, "id": e.model.id, "Why": "; ".join(e.reasons)} for e in result.excluded]
-            ),
+            [{"Model": e.model.name, "id": e.model.id, "Why": "; ".join(e.reasons)} for e in result.excluded],
             hide_index=True,
             width="stretch",
         )
