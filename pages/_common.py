@@ -38,7 +38,8 @@ def current_answers() -> Answers | None:
         try:
             answers = answers_from_query(params, catalogue_or_stop())
         except SelectorError as exc:
-            st.error(f"This link's answers were ignored:\n{exc}", icon=":material/link_off:")
+            lines = ["This link's answers were ignored:", *str(exc).splitlines()]
+            st.error("  \n".join(lines), icon=":material/link_off:")  # markdown line breaks
         else:
             st.session_state["answers"] = answers
             return answers
