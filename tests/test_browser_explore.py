@@ -47,4 +47,10 @@ def test_filter_open_weights_in_the_browser(served_app, page):
     open_shown, open_total = model_count(page)
     assert open_total == total
     assert 0 < open_shown < shown
+    # The grid redraws after the caption: wait for its row count to follow (or time out and fail).
+    page.wait_for_function(
+        "(want) => { const g = document.querySelector('[data-testid=\"stDataFrame\"] [aria-rowcount]');"
+        " return !g || Number(g.getAttribute('aria-rowcount')) - 1 === want; }",
+        arg=open_shown,
+    )
     assert table_row_count(page) in (open_shown, None)
