@@ -1,11 +1,14 @@
-"""SQLite store of live comparisons (and, later, benchmark runs) under the data directory.
+"""SQLite store of live comparisons and benchmark runs under the data directory.
 
-Schema (version 1, kept in PRAGMA user_version):
+Schema (version 2, kept in PRAGMA user_version):
   runs     one row per run: kind ('compare', 'benchmark', ...), when, prompt, system prompt,
            settings (JSON, never a key), blind flag, vote, wall time, status
   results  one row per side of a run ('a', 'b', or any label a benchmark uses): the model,
            its output and metrics, or its error; written as soon as that side finishes,
            so a crash mid-run leaves the finished sides saved.
+Version 2 adds, for benchmark runs (runs.kind = 'benchmark', runs.prompt = the prompt file's name):
+  benchmark_prompts  the run's prompts with their expected answers and checks
+  benchmark_results  one row per prompt and model, saved as soon as that call finishes
 API keys are never stored: settings are filtered and URLs lose credentials and query strings.
 """
 
@@ -26,7 +29,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from selector.errors import SelectorError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 VOTES = ("a", "b", "tie", "both_bad")
 
 _SCHEMA = """
@@ -67,6 +70,51 @@ CREATE TABLE IF NOT EXISTS results (
 CREATE INDEX IF NOT EXISTS results_model ON results(model);
 CREATE INDEX IF NOT EXISTS runs_created ON runs(created_at);
 """
+
+
+# --- benchmark runs (schema version 2) ---------------------------------------------------------
+
+_BENCHMARK_SCHEMA = """
+CREATE TABLE IF NOT EXISTS benchmark_prompts (
+    run_id      INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    row         INTEGER NOT NULL,               -- 1-based, as in the uploaded file
+    prompt      TEXT NOT NULL,
+    expected    TEXT,
+    check_kind  TEXT,                           -- exact | contains | regex | judge; NULL: nothing expected
+    PRIMARY KEY (run_id, row)
+);
+CREATE TABLE IF NOT EXISTS benchmark_results (
+    id              INTEGER PRIMARY KEY,
+    run_id          INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    model           TEXT NOT NULL,
+    row             INTEGER NOT NULL,
+    catalogue_id    TEXT,
+    prompt          TEXT,
+    expected        TEXT,
+    "check"         TEXT,
+    text            TEXT,
+    ok              INTEGER NOT NULL,
+    ttft_s          REAL,
+    latency_s       REAL,
+    input_tokens    INTEGER,
+    output_tokens   INTEGER,
+    cost_usd        REAL,                       -- NULL = unknown
+    cost_source     TEXT,
+    finish_reason   TEXT,
+    error           TEXT,
+    error_kind      TEXT,
+    passed          INTEGER,                    -- NULL: not checked
+    judge_text      TEXT,
+    finished_at     TEXT NOT NULL,
+    UNIQUE (run_id, model, row)
+);
+CREATE INDEX IF NOT EXISTS benchmark_results_catalogue ON benchmark_results(catalogue_id);
+"""
+BENCHMARK_FIELDS = (
+    "model", "row", "catalogue_id", "prompt", "expected", "check", "text", "ok", "ttft_s", "latency_s",
+    "input_tokens", "output_tokens", "cost_usd", "cost_source", "finish_reason", "error", "error_kind", "passed",
+    "judge_text",
+)
 
 RESULT_FIELDS = (
     "model", "litellm_model", "api_base", "text", "ttft_s", "latency_s", "input_tokens", "output_tokens",
@@ -129,7 +177,7 @@ class History:
                     f"history {self.path} has schema version {version}, newer than this program's {SCHEMA_VERSION}"
                 )
             conn.execute("PRAGMA journal_mode = WAL")
-            conn.executescript(_SCHEMA)
+            conn.executescript(_SCHEMA + _BENCHMARK_SCHEMA)
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def start_run(
@@ -219,6 +267,56 @@ class History:
         )
         with closing(self._connect()) as conn:
             return [dict(row) for row in conn.execute(sql, (*params, limit)).fetchall()]
+
+
+    # --- benchmark runs (schema version 2) ---------------------------------------------------
+
+    def start_benchmark(self, source: str, settings: dict[str, Any], prompts: Iterable[Any]) -> int:
+        """Record a new benchmark run with its prompts (objects with index, prompt, expected, check)."""
+        run_id = self.start_run(source, settings.get("system"), settings, kind="benchmark")
+        with closing(self._connect()) as conn, conn:
+            conn.executemany(
+                "INSERT INTO benchmark_prompts (run_id, \"row\", prompt, expected, check_kind) VALUES (?, ?, ?, ?, ?)",
+                [(run_id, p.index, p.prompt, p.expected, p.check) for p in prompts],
+            )
+        return run_id
+
+    def save_benchmark_result(self, run_id: int, result: dict[str, Any]) -> None:
+        """Record one prompt on one model (call it as soon as that call finishes)."""
+        row = {name: result.get(name) for name in BENCHMARK_FIELDS}
+        for flag in ("ok", "passed"):
+            row[flag] = None if row[flag] is None else int(bool(row[flag]))
+        columns = ", ".join(f'"{name}"' for name in ("run_id", *BENCHMARK_FIELDS, "finished_at"))
+        marks = ", ".join("?" * (len(BENCHMARK_FIELDS) + 2))
+        with closing(self._connect()) as conn, conn:
+            conn.execute(f"INSERT OR REPLACE INTO benchmark_results ({columns}) VALUES ({marks})",
+                         (run_id, *row.values(), _now()))
+
+    def get_benchmark(self, run_id: int) -> dict[str, Any]:
+        """One benchmark run: the run row, its prompts and its results (by row, then model)."""
+        with closing(self._connect()) as conn:
+            run = conn.execute("SELECT * FROM runs WHERE id = ? AND kind = 'benchmark'", (run_id,)).fetchone()
+            if run is None:
+                raise SelectorError(f"history has no benchmark run with id {run_id}")
+            prompts = conn.execute("SELECT \"row\", prompt, expected, check_kind AS \"check\" FROM benchmark_prompts "
+                                   "WHERE run_id = ? ORDER BY \"row\"", (run_id,)).fetchall()
+            results = conn.execute("SELECT * FROM benchmark_results WHERE run_id = ? ORDER BY \"row\", id",
+                                   (run_id,)).fetchall()
+        out = dict(run)
+        out["settings"] = json.loads(out["settings"])
+        out["prompts"] = [dict(p) for p in prompts]
+        out["results"] = [dict(r) for r in results]
+        return out
+
+    def list_benchmarks(self, limit: int = 100) -> list[dict[str, Any]]:
+        """Benchmark runs, newest first: id, created_at, source, status, settings, result count."""
+        with closing(self._connect()) as conn:
+            rows = conn.execute(
+                "SELECT r.id, r.created_at, r.prompt AS source, r.status, r.settings, r.wall_s, "
+                "(SELECT COUNT(*) FROM benchmark_results b WHERE b.run_id = r.id) AS results "
+                "FROM runs r WHERE r.kind = 'benchmark' ORDER BY r.id DESC LIMIT ?", (limit,),
+            ).fetchall()
+        return [dict(r) | {"settings": json.loads(r["settings"])} for r in rows]
 
 
 def open_history(path: str | Path | None = None) -> History:
