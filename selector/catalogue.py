@@ -21,6 +21,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from selector.errors import CatalogueError
 
+# libyaml's loader parses the catalogue about 10x faster than the pure-Python one (same safety).
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 DEFAULT_CATALOGUE = Path(__file__).resolve().parent.parent / "data" / "models.yaml"
 # Environment variable naming another catalogue file to use by default (tests, private catalogues).
 CATALOGUE_ENV = "SELECTOR_CATALOGUE"
@@ -342,7 +345,7 @@ def load_catalogue(path: str | Path | None = None) -> Catalogue:
     except (OSError, UnicodeDecodeError) as exc:
         raise CatalogueError(f"catalogue {shown}: cannot read the file ({exc})") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
