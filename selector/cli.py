@@ -94,8 +94,88 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 1 if result.failed else 0
 
 
+def cmd_bench_prompts(args: argparse.Namespace) -> int:
+    """Exit 0 when every model answered at least one prompt (failed rows are counted in its success
+    rate), 1 when every call of some model failed, 2 for bad input (nothing is run)."""
+    import json
+
+    from selector import benchmark
+    from selector.history import open_history
+    from selector.live import CallSettings
+
+    rows = benchmark.load_prompts_file(args.prompts)
+    targets = benchmark.check_models(args.models.split(","))
+    settings = CallSettings(max_tokens=args.max_tokens, temperature=args.temperature, timeout_s=args.timeout).checked()
+    judge = None
+    if args.judge:
+        from selector.live import resolve_model
+
+        judge = resolve_model(args.judge)
+    elif any(r.check == "judge" for r in rows):
+        print("note: rows with check 'judge' stay unchecked without --judge MODEL", file=sys.stderr)
+    history = None if args.no_history else open_history()
+    traffic = None
+    if args.answers:
+        from selector.answers import load_answers
+
+        traffic = load_answers(args.answers).traffic
+    run = benchmark.run_benchmark(rows, targets, settings, concurrency=args.concurrency, history=history,
+                                  judge=judge, source=args.prompts)
+    if args.json:
+        print(json.dumps(run.to_dict(traffic), indent=2))
+    else:
+        def fmt(value, spec: str, unit: str = "") -> str:
+            return "unknown" if value is None else f"{value:{spec}}{unit}"
+
+        print(f"{len(rows)} prompts x {len(targets)} models, {run.status} in {run.wall_s:.1f} s"
+              + (f" (history run {run.run_id})" if run.run_id else ""))
+        for s in run.summaries(traffic):
+            quality = "no expected answers" if s.quality is None else f"{s.quality:.0%} ({s.passed}/{s.checked})"
+            print(f"== {s.label}: {s.succeeded}/{s.rows} succeeded; latency p50 {fmt(s.latency_p50_s, '.2f', ' s')}, "
+                  f"p95 {fmt(s.latency_p95_s, '.2f', ' s')}; TTFT p50 {fmt(s.ttft_p50_s, '.2f', ' s')}, "
+                  f"p95 {fmt(s.ttft_p95_s, '.2f', ' s')}; {fmt(s.output_tokens_mean, '.1f')} output tokens; "
+                  f"cost/request {fmt(s.cost_per_request_usd, '.6f')}"
+                  + (f"; monthly {fmt(s.monthly_cost_usd, ',.2f')}" if traffic else "") + f"; quality {quality}")
+        print(f"percentiles: {benchmark.PERCENTILE_METHOD}")
+    failed = run.every_call_failed()
+    for model in failed:
+        first = next(r.error for r in run.results if r.model == model and r.error)
+        print(f"error: every call to {model} failed; first error: {first}", file=sys.stderr)
+    return 1 if failed else 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
-    raise SelectorError("report is not built yet")
+    from pathlib import Path
+
+    from selector.answers import load_answers
+    from selector.catalogue import load_catalogue
+    from selector.report import load_runs, prepare_report, render, to_html, write_pdf
+    from selector.scoring import recommend
+
+    catalogue = load_catalogue(args.catalogue)
+    answers = load_answers(args.answers, catalogue)
+    runs = []
+    if args.runs.strip().lower() not in ("", "none"):
+        from selector.history import open_history
+
+        runs = load_runs(open_history(), args.runs)
+    report = prepare_report(recommend(catalogue, answers, top=args.top), catalogue, runs)
+    text = render(report, args.format)
+    out = Path(args.out)
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise SelectorError(f"--out {out}: cannot write the report ({exc.strerror})") from None
+    print(f"report written to {out} ({len(text.encode('utf-8')) / 1e6:.2f} MB, {args.format})")
+    if args.pdf is not None:
+        pdf = Path(args.pdf) if args.pdf else out.with_suffix(".pdf")
+        html = text if args.format == "html" else to_html(report)
+        if write_pdf(html, pdf):
+            print(f"PDF written to {pdf}")
+        else:
+            print("PDF not written: no chromium found (install chromium or set SELECTOR_CHROMIUM); "
+                  "the other formats do not need it", file=sys.stderr)
+    return 0
 
 
 def cmd_local(args: argparse.Namespace) -> int:
@@ -167,11 +247,32 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--no-history", action="store_true", help="do not record this run in the history")
     compare.set_defaults(handler=cmd_compare)
 
+    bench = sub.add_parser(
+        "bench-prompts", help="run a CSV/JSONL prompt file on 2-6 models and summarise latency, cost and quality",
+        description="Exit codes: 0 every model answered at least one prompt; 1 every call of some model failed; "
+                    "2 bad input (nothing run).",
+    )
+    bench.add_argument("--prompts", required=True, help="CSV or JSONL with a 'prompt' column (optional expected, check)")
+    bench.add_argument("--models", required=True, help="2-6 comma-separated models (catalogue ids, local models, LiteLLM strings)")
+    bench.add_argument("--concurrency", type=int, default=2, help="calls in flight at once (default 2)")
+    bench.add_argument("--max-tokens", type=int, default=128)
+    bench.add_argument("--temperature", type=float, default=0.0)
+    bench.add_argument("--timeout", type=float, default=120.0, help="seconds per call (default 120)")
+    bench.add_argument("--judge", default=None, help="model that grades rows whose check is 'judge'")
+    bench.add_argument("--answers", default=None, help="questionnaire file: project monthly cost at its traffic")
+    bench.add_argument("--json", action="store_true")
+    bench.add_argument("--no-history", action="store_true", help="do not record this run in the history")
+    bench.set_defaults(handler=cmd_bench_prompts)
+
     report = sub.add_parser("report", help="write a recommendation report")
     report.add_argument("--answers", required=True)
     report.add_argument("--format", choices=["html", "md", "json"], required=True)
     report.add_argument("--out", required=True)
     report.add_argument("--catalogue", default=None)
+    report.add_argument("--runs", default="none", help="live runs to include: all, none (default) or ids like 3,5")
+    report.add_argument("--top", type=int, default=3, help="how many ranked picks (default 3)")
+    report.add_argument("--pdf", nargs="?", const="", default=None, metavar="PATH",
+                        help="also print the HTML report to PDF with chromium (default path: --out with .pdf)")
     report.set_defaults(handler=cmd_report)
 
     local = sub.add_parser("local", help="the bundled local models")
