@@ -195,7 +195,11 @@ def _run_data(run: dict[str, Any]) -> dict[str, Any]:
         "created_at": run.get("created_at"),
         "prompt": scrub_text(run.get("prompt")),
         "system": scrub_text(run.get("system")),
-        "settings": {k: settings[k] for k in RUN_SETTINGS_SHOWN if k in settings and not isinstance(settings[k], (dict, list))},
+        "settings": {
+            k: scrub_text(v) if isinstance(v, str) else v
+            for k in RUN_SETTINGS_SHOWN
+            if k in settings and isinstance(v := settings[k], (str, int, float, bool))
+        },
         "blind": bool(run.get("blind")),
         "vote": run.get("vote"),
         "wall_s": run.get("wall_s"),

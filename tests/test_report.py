@@ -1,0 +1,293 @@
+"""The report's content in every format: structure, escaping of hostile text, no API key, router config."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import yaml
+
+from selector.answers import load_answers, parse_answers
+from selector.catalogue import load_catalogue
+from selector.errors import SelectorError
+from selector.history import open_history
+from selector.report import (
+    FORMATS,
+    SCHEMA_VERSION,
+    SELF_HOSTED_API_BASE,
+    find_chromium,
+    load_runs,
+    md_text,
+    prepare_report,
+    render,
+    write_pdf,
+)
+from selector.scoring import recommend
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = sorted((ROOT / "data" / "examples").glob("*.yaml"))
+HOSTILE = """<script>alert(1)</script></div><img src=x onerror="alert(2)"> 'quoted' | pipe"""
+SECRET = "sk-test-SECRET-0123456789abcdef"
+
+
+@pytest.fixture(scope="module")
+def catalogue():
+    return load_catalogue(ROOT / "data" / "models.yaml")
+
+
+def build(catalogue, answers, runs=()):
+    return prepare_report(recommend(catalogue, answers), catalogue, runs, generated_at="2026-11-28T12:00:00+00:00")
+
+
+def hostile_run(history, text: str = HOSTILE) -> int:
+    run_id = history.start_run(HOSTILE, system="be brief", settings={"max_tokens": 64, "temperature": 0.2})
+    for side, model in (("a", "gpt-4o-mini"), ("b", "smollm2-135m-instruct")):
+        history.save_result(run_id, side, {
+            "model": model, "text": text if side == "a" else "a plain answer", "ttft_s": 0.12, "latency_s": 0.9,
+            "output_tokens": 12, "tokens_per_s": 40.0, "cost_usd": None, "finish_reason": "stop",
+        })
+    history.finish_run(run_id, 0.95)
+    history.set_vote(run_id, "a")
+    return run_id
+
+
+class TagCollector(HTMLParser):
+    """Start tags and, per tag, the text directly inside script elements."""
+
+    def __init__(self):
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+        self.scripts: list[str] = []
+        self._in_script = False
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        self._in_script = tag == "script"
+        if tag == "script":
+            self.scripts.append("")
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._in_script = False
+
+    def handle_data(self, data):
+        if self._in_script:
+            self.scripts[-1] += data
+        else:
+            self.text.append(data)
+
+
+# --- content of each format ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_json_has_everything_as_data(catalogue, path):
+    answers = load_answers(path, catalogue)
+    rec = recommend(catalogue, answers)
+    data = json.loads(render(build(catalogue, answers), "json"))
+    assert data["schema_version"] == SCHEMA_VERSION
+    assert data["answers"]["description"] == answers.description
+    assert [p["id"] for p in data["picks"]] == [p.model.id for p in rec.picks]
+    assert data["runner_up"]["id"] == rec.picks[1].model.id and data["runner_up"]["tradeoff"] == rec.picks[1].tradeoff
+    assert {e["id"] for e in data["excluded"]} == {e.model.id for e in rec.excluded}
+    assert all(e["reasons"] for e in data["excluded"])
+    for pick, row in zip(rec.picks, data["costs"]["rows"]):
+        assert row["id"] == pick.model.id
+        assert row["monthly_usd"] == pytest.approx(pick.monthly_cost_usd, abs=0.01)
+        assert set(data["picks"][pick.rank - 1]["score_parts"]) == set(pick.score_parts)
+    assert data["catalogue"]["as_of"] == catalogue.as_of.isoformat()
+    sources = {s["id"]: s for s in data["sources"]}
+    for pick in rec.picks:
+        assert sources[pick.model.id]["price_source"] == pick.model.price_source
+    assert data["assumptions"]["self_hosting"] and data["assumptions"]["latency"]
+    assert data["live_runs"] == []
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_markdown_is_readable_with_tables(catalogue, path):
+    answers = load_answers(path, catalogue)
+    rec = recommend(catalogue, answers)
+    text = render(build(catalogue, answers), "md")
+    for heading in ("# Model recommendation report", "## Your answers", "## Ranked picks", "## Runner-up",
+                    "## Monthly cost at", "## Self-hosting break-even", "## Live comparisons", "## Excluded models",
+                    "## Sources of the prices used", "## Assumptions", "## LiteLLM Router configuration"):
+        assert re.search(rf"^{re.escape(heading)}", text, re.M), heading
+    assert f"**Top pick: {md_text(rec.top.model.name)}**" in text
+    assert "| Rank | Model | Provider | Score | Monthly cost | Cost basis |" in text
+    for exclusion in rec.excluded:
+        assert md_text("; ".join(exclusion.reasons)) in text
+    assert rec.as_of in text
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_html_is_self_contained_printable_and_names_the_top_pick(catalogue, path):
+    answers = load_answers(path, catalogue)
+    rec = recommend(catalogue, answers)
+    page = render(build(catalogue, answers), "html")
+    assert page.startswith("<!DOCTYPE html>")
+    assert page.count("* plotly.js v") == 1  # the library is inlined once, not per chart
+    assert page.count("Plotly.newPlot(") == 3
+    parser = TagCollector()
+    parser.feed(page)
+    assert not [a for t, a in parser.tags if t == "script" and a.get("src")]  # nothing fetched: renders offline
+    assert not [a for t, a in parser.tags if t == "link" and a.get("rel") == "stylesheet"]
+    assert "@media print" in page
+    assert f'<strong class="top-pick">{html.escape(rec.top.model.name)}</strong>' in page
+    headings = [h for h in ("Your answers", "Ranked picks", "Excluded models", "Sources of the prices used",
+                            "Assumptions", "LiteLLM Router configuration") if f">{h}" in page]
+    assert len(headings) == 6
+    for exclusion in rec.excluded:
+        assert html.escape("; ".join(exclusion.reasons)) in page
+    for pick in rec.picks:
+        if pick.model.price_source:
+            assert html.escape(pick.model.price_source) in page
+
+
+def test_html_stays_under_the_size_target(catalogue):
+    answers = load_answers(EXAMPLES[0], catalogue)
+    assert len(render(build(catalogue, answers), "html").encode()) < 6_000_000
+
+
+def test_no_model_qualifies_still_gives_a_report(catalogue):
+    answers = parse_answers({"description": "impossible", "context_tokens": 19_000_000}, catalogue=catalogue)
+    report = build(catalogue, answers)
+    assert report.data["picks"] == [] and report.data["binding"]
+    for fmt in FORMATS:
+        assert "impossible" in render(report, fmt)
+    assert "nothing to route to" in render(report, "md")
+
+
+# --- escaping ---------------------------------------------------------------------------------------
+
+
+def test_hostile_text_in_description_and_model_answer_produces_no_markup(catalogue):
+    history = open_history()
+    run_id = hostile_run(history)
+    answers = parse_answers({"description": HOSTILE}, catalogue=catalogue)
+    report = build(catalogue, answers, load_runs(history, [run_id]))
+
+    page = render(report, "html")
+    parser = TagCollector()
+    parser.feed(page)
+    assert not [t for t, a in parser.tags if t == "img"]
+    assert not any("alert(" in script for script in parser.scripts)
+    assert all(not any(k.startswith("on") for k in attrs) for _, attrs in parser.tags)
+    text = "".join(parser.text)
+    assert text.count(HOSTILE) >= 3  # description twice (header, answers table), prompt, model answer
+    assert html.escape(HOSTILE) in page and HOSTILE not in page
+
+    markdown = render(report, "md")
+    outside_fences = re.sub(r"^(`{3,})text\n.*?\n\1$", "", markdown, flags=re.S | re.M)
+    assert "<script" not in outside_fences.replace("\\<script", "")
+    assert "\\<script\\>alert(1)" not in markdown  # '>' need not be escaped; '<' is
+    assert "\\<script>alert(1)\\</script>" in markdown
+    assert "| Description | " + md_text(HOSTILE) + " |" in markdown  # the pipe is escaped inside the table
+    assert HOSTILE in markdown  # the model's answer is kept verbatim inside a fence
+
+    data = json.loads(render(report, "json"))
+    assert data["answers"]["description"] == HOSTILE
+    assert data["live_runs"][0]["sides"][0]["text"] == HOSTILE
+
+
+def test_markdown_fence_outlasts_backticks_in_an_answer(catalogue):
+    history = open_history()
+    run_id = hostile_run(history, text="before\n````\nnot the end\n````\nafter")
+    answers = parse_answers({}, catalogue=catalogue)
+    markdown = render(build(catalogue, answers, load_runs(history, str(run_id))), "md")
+    assert "`````text\nbefore\n````\nnot the end" in markdown
+
+
+# --- keys ------------------------------------------------------------------------------------------
+
+
+def test_no_api_key_in_any_format(catalogue, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+    monkeypatch.setenv("ANTHROPIC_API_KEY", SECRET + "-anthropic")
+    history = open_history()
+    run_id = hostile_run(history, text=f"my key is {SECRET} and {SECRET}-anthropic")
+    # A row written by something other than History.start_run, with keys in its settings.
+    import sqlite3
+
+    with sqlite3.connect(history.path) as conn:
+        conn.execute(
+            "UPDATE runs SET settings = ?, prompt = ? WHERE id = ?",
+            (json.dumps({"max_tokens": 64, "api_key": SECRET, "headers": {"Authorization": f"Bearer {SECRET}"},
+                         "a": f"gpt-4o-mini?key={SECRET}"}), f"prompt {SECRET}", run_id),
+        )
+    answers = parse_answers({"description": f"uses {SECRET}"}, catalogue=catalogue)
+    report = build(catalogue, answers, load_runs(history, "all"))
+    assert report.data["live_runs"], "the run must be in the report for this test to mean anything"
+    for fmt in FORMATS:
+        text = render(report, fmt)
+        assert "SECRET" not in text, fmt
+        assert "[redacted]" in text
+    config = report.data["router_config"]["yaml"]
+    assert "os.environ/" in config and "sk-" not in config
+
+
+# --- router config -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_router_config_parses_and_falls_back_to_the_runner_up(catalogue, path):
+    answers = load_answers(path, catalogue)
+    rec = recommend(catalogue, answers)
+    config = yaml.safe_load(build(catalogue, answers).data["router_config"]["yaml"])
+    top, runner = rec.picks[0].model, rec.picks[1].model
+    assert [m["model_name"] for m in config["model_list"]] == [top.id, runner.id]
+    assert config["router_settings"]["fallbacks"] == [{top.id: [runner.id]}]
+    for entry, model in zip(config["model_list"], (top, runner)):
+        params = entry["litellm_params"]
+        assert params["api_key"].startswith("os.environ/")
+        if params["model"].startswith("openai/") and model.open_weights:
+            assert params["api_base"] == SELF_HOSTED_API_BASE
+        else:
+            assert params["model"] == model.litellm_id
+
+
+def test_router_config_uses_the_provider_key_names(catalogue):
+    answers = parse_answers({"allow": ["gpt-4o-mini", "claude-haiku-4-5"]}, catalogue=catalogue)
+    config = build(catalogue, answers).data["router_config"]["config"]
+    keys = {e["litellm_params"]["model"]: e["litellm_params"]["api_key"] for e in config["model_list"]}
+    assert keys == {"gpt-4o-mini": "os.environ/OPENAI_API_KEY", "claude-haiku-4-5-20251001": "os.environ/ANTHROPIC_API_KEY"}
+
+
+def test_router_config_is_accepted_by_litellm_router(catalogue, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-real-0000000000")
+    monkeypatch.setenv("SELF_HOSTED_LLM_API_KEY", "anything")
+    from selector.live import import_litellm
+
+    litellm = import_litellm()
+    answers = load_answers(ROOT / "data" / "examples" / "support-bot.yaml", catalogue)
+    config = yaml.safe_load(build(catalogue, answers).data["router_config"]["yaml"])
+    router = litellm.Router(model_list=config["model_list"], **config["router_settings"])
+    names = [m["model_name"] for m in config["model_list"]]
+    assert [d["model_name"] for d in router.model_list] == names
+    reply = router.completion(model=names[0], messages=[{"role": "user", "content": "hi"}], mock_response="ok")
+    assert reply.choices[0].message.content == "ok"
+
+
+# --- runs and PDF -------------------------------------------------------------------------------------
+
+
+def test_load_runs_specs():
+    history = open_history()
+    first, second = hostile_run(history), hostile_run(history)
+    assert load_runs(history, "none") == [] and load_runs(history, None) == []
+    assert [r["id"] for r in load_runs(history, "all")] == [first, second]
+    assert [r["id"] for r in load_runs(history, f"{second}, {second},{first}")] == [second, first]
+    with pytest.raises(SelectorError, match="--runs must be all, none or comma-separated run ids"):
+        load_runs(history, "3;4")
+    with pytest.raises(SelectorError, match="no run with id 999"):
+        load_runs(history, "999")
+
+
+def test_pdf_absence_is_reported_not_raised(monkeypatch):
+    monkeypatch.setenv("SELECTOR_CHROMIUM", "")
+    assert find_chromium() is None
+    assert write_pdf("<p>x</p>", "/nonexistent/never-written.pdf") is False
