@@ -399,6 +399,11 @@ def run_side(
                         "lower max tokens or raise the timeout (the partial answer is kept)"
                     )
             result.error = result.error_kind = None
+            if not text and result.finish_reason != "stopped" and (target.api_base or target.local_alias):
+                # llama.cpp reports a prompt longer than its context as an empty 200 stream; asking
+                # once more without streaming (one token, nothing was shown yet) surfaces the error.
+                _close_quietly(stream)
+                _probe_empty_stream(kwargs, api_base)
             if usage is not None and (target.api_base or target.local_alias):
                 # LiteLLM fills in an estimated usage when a server sends none (llama.cpp does not):
                 # keep it only when the server itself reported usage.
@@ -427,6 +432,44 @@ def run_side(
         result.tokens_per_s = round((result.output_tokens - 1) / (t_last - t_first), 2)
     _fill_cost(result, target, litellm)
     return result
+
+
+def _probe_empty_stream(kwargs: dict[str, Any], api_base: str) -> None:
+    """Ask once more, without streaming and for one token, on a fresh connection; raise what the server says.
+
+    llama.cpp's server answers a prompt longer than its context with an empty 200 stream; only a
+    plain request gets the 400 that explains it.
+    """
+    import json
+    import urllib.error
+    import urllib.request
+
+    body = {"model": kwargs["model"].split("/", 1)[-1], "messages": kwargs["messages"], "max_tokens": 1}
+    request = urllib.request.Request(
+        f"{api_base.rstrip('/')}/chat/completions", data=json.dumps(body).encode(), method="POST",
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {kwargs.get('api_key') or 'none'}"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=kwargs.get("timeout") or 30):
+            return
+    except urllib.error.HTTPError as exc:
+        try:
+            detail = json.loads(exc.read()).get("error", {}).get("message") or exc.reason
+        except ValueError:
+            detail = exc.reason
+        lowered = str(detail).lower()
+        if any(h in lowered for h in _CONTEXT_HINTS):
+            raise _ServerSaid(400, f"context window exceeded: {detail}") from None
+        raise _ServerSaid(exc.code, str(detail)) from None
+    except OSError:
+        return  # the stream's own outcome stands
+
+
+class _ServerSaid(Exception):
+    def __init__(self, status_code: int, message: str):
+        super().__init__(message)
+        self.status_code = status_code
+        self.message = message
 
 
 def _server_reported_usage(stream) -> bool:
