@@ -362,7 +362,7 @@ def check_models(specs: Sequence[str], catalogue=None, api_bases: dict[str, str]
     return [resolve_model(s, (api_bases or {}).get(s), catalogue) for s in specs]
 
 
-def _grade(result: RowResult, row: PromptRow, judge, settings, api_keys, mock_judge) -> None:
+def _grade(result: RowResult, row: PromptRow, judge, settings, api_keys, mock_judge, call=None) -> None:
     if not result.ok or row.expected is None:
         return
     if row.check != "judge":
@@ -372,7 +372,7 @@ def _grade(result: RowResult, row: PromptRow, judge, settings, api_keys, mock_ju
         return  # judged rows without a judge model stay unchecked
     from selector.live import CallSettings, run_side
 
-    verdict = run_side(judge, judge_prompt(row, result.text),
+    verdict = (call or run_side)(judge, judge_prompt(row, result.text),
                        CallSettings(max_tokens=8, temperature=0.0, timeout_s=settings.timeout_s, retries=settings.retries),
                        api_key=(api_keys or {}).get(judge.spec), mock_response=mock_judge)
     result.judge_text = verdict.text if verdict.ok else f"judge failed: {verdict.error}"
@@ -413,6 +413,7 @@ class BenchmarkJob:
     stop_event: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _server_locks: dict[str, threading.Lock] = field(default_factory=dict)
 
     def start(self) -> BenchmarkJob:
         from selector.live import import_litellm
@@ -447,19 +448,29 @@ class BenchmarkJob:
 
         for alias in dict.fromkeys(t.local_alias for t in [*self.targets, self.judge] if t is not None and t.local_alias):
             ensure_server(alias)
+            self._server_locks[alias] = threading.Lock()
 
-    def _call(self, target, row: PromptRow) -> RowResult | None:
+    def _side(self, target, prompt: str, settings, **kwargs):
+        """run_side, one call at a time per bundled server: llama-cpp-python's server interrupts a
+        running stream when another request arrives, and queued time is not the model's latency."""
         from selector.live import run_side
 
+        lock = self._server_locks.get(target.local_alias or "")
+        if lock is None:
+            return run_side(target, prompt, settings, **kwargs)
+        with lock:
+            return run_side(target, prompt, settings, **kwargs)
+
+    def _call(self, target, row: PromptRow) -> RowResult | None:
         if self.stop_event.is_set():
             return None
         mocks = self.mock_responses.get(target.spec)
-        side = run_side(target, row.prompt, self.settings, api_key=self.api_keys.get(target.spec),
-                        stop=self.stop_event, mock_response=mocks[row.index - 1] if mocks else None)
-        if side.finish_reason == "stopped":
+        side = self._side(target, row.prompt, self.settings, api_key=self.api_keys.get(target.spec),
+                          stop=self.stop_event, mock_response=mocks[row.index - 1] if mocks else None)
+        if side.finish_reason == "stopped" or (self.stop_event.is_set() and not side.ok):
             return None
         result = _to_row_result(side, target, row)
-        _grade(result, row, self.judge, self.settings, self.api_keys, self.mock_judge)
+        _grade(result, row, self.judge, self.settings, self.api_keys, self.mock_judge, call=self._side)
         with self._lock:
             self.run.results.append(result)
         if self.history is not None and self.run.run_id is not None:
