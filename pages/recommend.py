@@ -3,6 +3,7 @@
 import streamlit as st
 
 from pages._common import catalogue_or_stop, current_answers, remember_answers, show_error_and_stop
+from pages._report import report_downloads
 from selector.answers import DEPLOYMENTS, USE_CASES, Answers, parse_answers
 from selector.errors import SelectorError
 from selector.recommendation import format_money
@@ -169,3 +170,5 @@ with st.expander(f"Excluded models ({len(result.excluded)})"):
         )
     else:
         st.write("No model was excluded.")
+
+report_downloads(result, catalogue)
