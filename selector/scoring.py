@@ -8,7 +8,6 @@ use case and the latency assumptions are data in selector/rules.py.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 from selector.answers import Answers
 from selector.catalogue import BENCHMARKS, Catalogue, Model
@@ -129,9 +128,10 @@ def estimate_latency(model: Model, answers: Answers, self_hosted: bool | None = 
 def check_constraints(
     model: Model, answers: Answers, cost: float | None, latency: LatencyAssumption
 ) -> list[Failure]:
-    """Every hard constraint this model fails, each with a reason in words and numbers."""
-    if answers.allow is not None and model.id not in answers.allow:
-        return [Failure("allow", "not in the approved list")]
+    """Every hard constraint this model fails, each with a reason in words and numbers.
+
+    The approved list is not checked here: recommend() does it first, against a set.
+    """
     failures: list[Failure] = []
     if model.is_retired and answers.allow is None:
         failures.append(Failure("retired", "retired by its maker (catalogue status as of {})", model.as_of))
@@ -182,27 +182,19 @@ def _deployment_failures(model: Model, answers: Answers) -> list[Failure]:
 # --- score parts ---------------------------------------------------------------------------------
 
 
-def _decreasing_log_scores(values: dict[str, float], decades_to_zero: float) -> dict[str, float]:
-    """1 for the smallest value, falling by 1/decades_to_zero per 10x above it (floored at 0)."""
-    if not values:
-        return {}
+def _decreasing_log_scores(values: list[float | None], decades_to_zero: float) -> list[float | None]:
+    """1 for the smallest value, falling by 1/decades_to_zero per 10x above it (floored at 0); None stays None."""
     # log1p keeps a zero cost finite; costs and latencies span orders of magnitude, hence logs.
-    logs = {key: math.log10(1 + value) for key, value in values.items()}
-    low = min(logs.values())
-    return {key: max(0.0, 1 - (value - low) / decades_to_zero) for key, value in logs.items()}
+    logs = [None if value is None else math.log10(1 + value) for value in values]
+    known = [value for value in logs if value is not None]
+    if not known:
+        return logs
+    low = min(known)
+    return [None if value is None else max(0.0, 1 - (value - low) / decades_to_zero) for value in logs]
 
 
-@dataclass(frozen=True)
-class _Capability:
-    value: float
-    note: str
-
-
-def _benchmark_ranges(models: list[Model]) -> dict[str, tuple[float, float]]:
-    scores: dict[str, list[float]] = {}
-    for model in models:
-        for name, bench in model.benchmarks.items():
-            scores.setdefault(name, []).append(bench.score)
+def _benchmark_ranges(scores: dict[str, list[float]]) -> dict[str, tuple[float, float]]:
+    """(low, high) per benchmark over the scores given, the spread stretched to BENCHMARK_MIN_SPREAD."""
     ranges = {}
     for name, values in scores.items():
         high = max(values)
@@ -228,20 +220,14 @@ def _low_span(bounds: tuple[float, float]) -> tuple[float, float]:
     return bounds[0], bounds[1] - bounds[0]
 
 
-def capability(
-    model: Model,
-    use_cases: list[str],
-    ranges: dict[str, tuple[float, float]],
-    explain: bool = False,
-    prepared: list[tuple] | None = None,
-) -> _Capability:
+def capability(model: Model, prepared: list[tuple], ranges: dict[str, tuple[float, float]]) -> float:
     """Capability for the use cases, 0..1, from published benchmarks scaled across the models considered.
 
-    With explain=True the note says which benchmarks counted (only the picks need it: words are slow).
+    `prepared` is _prepare(answers.use_cases, ranges); capability_note() says in words what counted.
     """
     published = model.benchmarks
-    values, notes = [], []
-    for rule, items, total, strengths in prepared or _prepare(use_cases, ranges):
+    values = []
+    for _, items, total, strengths in prepared:
         have = weighted = 0.0
         for name, weight, low, span in items:
             bench = published.get(name)
@@ -258,9 +244,12 @@ def capability(
             value = UNKNOWN_QUALITY
         matched = len(strengths.intersection(model.strengths)) / len(strengths)
         values.append((1 - STRENGTH_SHARE) * value + STRENGTH_SHARE * matched)
-        if explain:
-            notes.append(_capability_note(model, rule))
-    return _Capability(sum(values) / len(values), "; ".join(notes))
+    return sum(values) / len(values)
+
+
+def capability_note(model: Model, use_cases: list[str]) -> str:
+    """Which benchmarks counted for each use case (only the picks need it: words are slow)."""
+    return "; ".join(_capability_note(model, USE_CASE_RULES[use_case]) for use_case in use_cases)
 
 
 def _capability_note(model: Model, rule) -> str:
@@ -283,12 +272,11 @@ def context_target(answers: Answers) -> float:
     return max([1.5 * answers.context_tokens] + [USE_CASE_RULES[u].recommended_context_tokens for u in answers.use_cases])
 
 
-def context_headroom(model: Model, answers: Answers, target: float | None = None) -> float:
-    """1 when the window reaches context_target(); less as it nears the need."""
+def context_headroom(models: list[Model], answers: Answers) -> list[float]:
+    """Per model: 1 when the window reaches context_target(); less as it nears the need (log scale)."""
     need = answers.context_tokens
-    target = target or context_target(answers)
-    ctx = model.context_tokens or need
-    return max(0.0, min(1.0, math.log(ctx / need) / math.log(target / need)))
+    scale = math.log(context_target(answers) / need)
+    return [max(0.0, min(1.0, math.log((model.context_tokens or need) / need) / scale)) for model in models]
 
 
 def language_fit(model: Model, answers: Answers) -> float:
@@ -334,43 +322,49 @@ def recommend(
     """Rank the catalogue's models for these answers; the best `top` become picks with reasons."""
     if top < 1:
         raise AnswersError(f"top must be >= 1 (got {top})")
-    if answers.allow is not None:
+    allow = None if answers.allow is None else set(answers.allow)
+    if allow is not None:
         unknown = [model_id for model_id in answers.allow if model_id not in catalogue.by_id]
         if unknown:
             catalogue.get(unknown[0])  # raises CatalogueError naming the closest ids
     assumptions = assumptions or SelfHostAssumptions()
-    memo: dict = {}
-    facts: dict[str, tuple[float | None, str, LatencyAssumption]] = {}
-    candidates: list[Model] = []
+    # One pass over the catalogue gathers everything needed about each model: a 5,000-model
+    # catalogue is several MB of pydantic objects, more than a core's cache, so every extra pass
+    # over it costs as much in memory traffic as the arithmetic it does.
+    cost_memo: dict = {}
+    latency_memo: dict = {}
+    benchmark_scores: dict[str, list[float]] = {}
+    candidates: list[tuple[Model, float | None, str, LatencyAssumption]] = []
     excluded: list[Exclusion] = []
+    as_of = None
     for model in catalogue.models:
-        if answers.allow is not None and model.id not in answers.allow:
+        if as_of is None or model.as_of > as_of:
+            as_of = model.as_of
+        if allow is not None and model.id not in allow:
             excluded.append(Exclusion(model, [Failure("allow", "not in the approved list")]))
             continue
+        # Benchmarks are scaled over every model under consideration (the approved list, or the
+        # whole catalogue), so a benchmark only one small candidate publishes does not make it "the best".
+        for name, bench in model.benchmarks.items():
+            benchmark_scores.setdefault(name, []).append(bench.score)
         self_hosted = is_self_hosted(model, answers)
-        cost, basis = estimate_cost(model, answers, assumptions, memo, self_hosted)
-        latency = estimate_latency(model, answers, self_hosted)
-        facts[model.id] = (cost, basis, latency)
+        cost, basis = estimate_cost(model, answers, assumptions, cost_memo, self_hosted)
+        latency = _shared_latency(model, answers, self_hosted, latency_memo)
         failures = check_constraints(model, answers, cost, latency)
         if failures:
             excluded.append(Exclusion(model, failures))
         else:
-            candidates.append(model)
+            candidates.append((model, cost, basis, latency))
 
-    # Benchmarks are scaled over every model under consideration (the approved list, or the whole
-    # catalogue), so a benchmark only one small candidate publishes does not make it "the best".
-    ranges = _benchmark_ranges([m for m in catalogue.models if m.id in facts])
+    ranges = _benchmark_ranges(benchmark_scores)
     weights = part_weights(answers)
-    ranked = _rank(candidates, answers, facts, ranges, weights)
     total_weight = sum(weights.values())
+    ranked, columns = _rank(candidates, answers, ranges, weights)
     picks = []
-    for rank, (raw, _, model, values) in enumerate(ranked[:top], start=1):
-        cost, basis, latency = facts[model.id]
-        notes = {
-            "capability": capability(model, answers.use_cases, ranges, explain=True).note,
-            "cost": basis,
-            "latency": latency.basis,
-        }
+    for rank, (raw, index) in enumerate(ranked[:top], start=1):
+        model, cost, basis, latency = candidates[index]
+        values = {name: column[index] for name, column in columns.items()}
+        notes = {"capability": capability_note(model, answers.use_cases), "cost": basis, "latency": latency.basis}
         parts = {
             name: ScorePart(values[name], weight, weight * values[name] / total_weight, notes.get(name, ""))
             for name, weight in weights.items()
@@ -380,7 +374,6 @@ def recommend(
         picks.append(pick)
     for pick in picks[1:]:
         pick.tradeoff = describe_tradeoff(pick, picks[0])
-    as_of = catalogue.as_of
     return Recommendation(
         answers=answers,
         picks=picks,
@@ -390,8 +383,20 @@ def recommend(
         catalogue_models=len(catalogue.models),
         candidates=len(candidates),
         binding=None if candidates else describe_binding(excluded),
-        ranking=[(model.id, raw / total_weight) for raw, _, model, _ in ranked],
+        ranking=[(candidates[index][0].id, raw / total_weight) for raw, index in ranked],
     )
+
+
+def _shared_latency(model: Model, answers: Answers, self_hosted: bool, memo: dict) -> LatencyAssumption:
+    """estimate_latency(), shared between models that the latency table cannot tell apart."""
+    if model.speed is not None:  # a measured speed belongs to this model alone
+        return estimate_latency(model, answers, self_hosted)
+    size = (model.active_params_b or model.params_b) if self_hosted else None
+    key = (self_hosted, size, model.reasoning)
+    latency = memo.get(key)
+    if latency is None:
+        latency = memo[key] = estimate_latency(model, answers, self_hosted)
+    return latency
 
 
 def _latency_value(latency: LatencyAssumption, target_ms: float | None) -> float:
@@ -403,32 +408,34 @@ def _latency_value(latency: LatencyAssumption, target_ms: float | None) -> float
 
 
 def _rank(
-    candidates: list[Model],
+    candidates: list[tuple[Model, float | None, str, LatencyAssumption]],
     answers: Answers,
-    facts: dict[str, tuple[float | None, str, LatencyAssumption]],
     ranges: dict[str, tuple[float, float]],
     weights: dict[str, float],
-) -> list[tuple[float, str, Model, dict[str, float]]]:
-    """(raw weighted sum, id, model, part values) for every candidate, best first, ties by id."""
-    costs = {m.id: c for m in candidates if (c := facts[m.id][0]) is not None}
-    cost_scores = _decreasing_log_scores(costs, COST_DECADES_TO_ZERO)
-    latency_scores = _decreasing_log_scores(
-        {m.id: _latency_value(facts[m.id][2], answers.latency_p95_ms) for m in candidates},
-        LATENCY_DECADES_TO_ZERO,
-    )
-    target = context_target(answers)
+) -> tuple[list[tuple[float, int]], dict[str, list[float]]]:
+    """(raw weighted sum, index in candidates) for every candidate, best first, ties by id; and the
+    part values as columns indexed like the candidates."""
+    models = [model for model, _, _, _ in candidates]
     prepared = _prepare(answers.use_cases, ranges)
-    scored = []
-    for model in candidates:
-        values = {
-            "capability": capability(model, answers.use_cases, ranges, prepared=prepared).value,
-            "cost": cost_scores.get(model.id, UNKNOWN_COST_SCORE),
-            "latency": latency_scores[model.id],
-            "context": context_headroom(model, answers, target),
-            "languages": language_fit(model, answers),
-            "fine_tuning": fine_tunability(model),
-        }
-        raw = sum(weight * values[name] for name, weight in weights.items())
-        scored.append((raw, model.id, model, values))
-    scored.sort(key=lambda item: (-item[0], item[1]))
-    return scored
+    # Each part is computed as a column over all candidates: no per-model dicts or objects.
+    columns: dict[str, list[float]] = {
+        "capability": [capability(model, prepared, ranges) for model in models],
+        "cost": [
+            UNKNOWN_COST_SCORE if score is None else score
+            for score in _decreasing_log_scores([cost for _, cost, _, _ in candidates], COST_DECADES_TO_ZERO)
+        ],
+        "latency": _decreasing_log_scores(
+            [_latency_value(latency, answers.latency_p95_ms) for _, _, _, latency in candidates],
+            LATENCY_DECADES_TO_ZERO,
+        ),
+        "context": context_headroom(models, answers),
+        "languages": [language_fit(model, answers) for model in models],
+    }
+    if "fine_tuning" in weights:
+        columns["fine_tuning"] = [fine_tunability(model) for model in models]
+    # Summed part by part in the weights' order, as a running total per model.
+    totals: list[float] = [0] * len(models)
+    for name, weight in weights.items():
+        totals = [total + weight * value for total, value in zip(totals, columns[name])]
+    order = sorted(range(len(models)), key=lambda i: (-totals[i], models[i].id))
+    return [(totals[i], i) for i in order], columns
