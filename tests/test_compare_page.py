@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -10,12 +11,13 @@ from streamlit.testing.v1 import AppTest
 from local_servers import local_servers  # noqa: F401  (session fixture)
 from selector.history import open_history
 
+ROOT = Path(__file__).resolve().parent.parent
 CANARY = "sk-test-CANARY-page-0123456789abcdef"
 TIMEOUT = 180  # the first run imports litellm (about 3 s) and two small models answer on 2 cores
 
 
 def open_page(path: str = "pages/compare.py") -> AppTest:
-    at = AppTest.from_file("app.py", default_timeout=TIMEOUT)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
     at.run()
     at.switch_page(path).run()
     assert not at.exception, at.exception
@@ -64,7 +66,7 @@ def test_blind_mode_hides_names_until_the_vote_is_stored(shared_servers):
     at.toggle(key="blind").set_value(True)
     at.button(key="run").click().run()
     assert not at.exception, at.exception
-    assert texts(at.subheader)[-2:] == ["Answer 1", "Answer 2"]
+    assert {"Answer 1", "Answer 2"} <= set(texts(at.subheader))
     assert not any("Gemma" in s or "SmolLM2" in s for s in texts(at.subheader))
     at.button(key="vote_tie").click().run()
     assert not at.exception, at.exception
