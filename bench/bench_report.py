@@ -17,7 +17,7 @@ REPEATS = 5
 
 def _build(catalogue, answers, fmt: str) -> str:
     """Everything the page's 'Prepare report' does for one format: rank, gather, render."""
-    return render(prepare_report(recommend(catalogue, answers), catalogue), fmt)
+    return render(prepare_report(recommend(catalogue, answers)), fmt)
 
 
 def run() -> dict:

@@ -64,7 +64,7 @@ def report_downloads(recommendation: Recommendation, catalogue: Catalogue) -> No
         if not st.button("Prepare report", key="report_prepare", icon=":material/description:"):
             return
         try:
-            report = prepare_report(recommendation, catalogue, _session_runs(run_ids))
+            report = prepare_report(recommendation, _session_runs(run_ids))
             files = {"fingerprint": fingerprint, **{fmt: render(report, fmt) for fmt in FORMATS}}
             files["names"] = {fmt: report_file_name(report, fmt) for fmt in FORMATS}
         except SelectorError as exc:

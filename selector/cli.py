@@ -159,7 +159,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         from selector.history import open_history
 
         runs = load_runs(open_history(), args.runs)
-    report = prepare_report(recommend(catalogue, answers, top=args.top), catalogue, runs)
+    report = prepare_report(recommend(catalogue, answers, top=args.top), runs)
     text = render(report, args.format)
     out = Path(args.out)
     try:

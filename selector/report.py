@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from selector.catalogue import Catalogue, Model
+from selector.catalogue import Model
 from selector.costs import (
     DAYS_PER_MONTH,
     HOURS_PER_MONTH,
@@ -251,14 +251,14 @@ def router_config_yaml(config: dict[str, Any] | None) -> str:
         "# Keys are read from the environment (os.environ/NAME); never write a key into this file.",
     ]
     if any(entry["litellm_params"].get("api_base") == SELF_HOSTED_API_BASE for entry in config["model_list"]):
-        head.append(f"# Replace {SELF_HOSTED_API_BASE} with your OpenAI-compatible server (vLLM, llama.cpp, Ollama).")
+        head.append(f"# Self-hosted: replace {SELF_HOSTED_API_BASE} with your OpenAI-compatible server (vLLM, llama.cpp,")
+        head.append("# Ollama) and openai/<id> with openai/<the model name that server serves>.")
     head.append(f"# Python: Router(model_list=cfg['model_list'], **cfg.get('router_settings', {{}})); call model={names[0]!r}.")
     return "\n".join(head) + "\n" + yaml.safe_dump(config, sort_keys=False, default_flow_style=False)
 
 
 def prepare_report(
     recommendation: Recommendation,
-    catalogue: Catalogue | None = None,
     runs: Iterable[dict[str, Any]] = (),
     assumptions: SelfHostAssumptions | None = None,
     generated_at: str | None = None,
