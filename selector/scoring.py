@@ -318,8 +318,14 @@ def recommend(
     answers: Answers,
     top: int = 3,
     assumptions: SelfHostAssumptions | None = None,
+    measured: dict | None = None,
 ) -> Recommendation:
-    """Rank the catalogue's models for these answers; the best `top` become picks with reasons."""
+    """Rank the catalogue's models for these answers; the best `top` become picks with reasons.
+
+    `measured` maps a model id to figures from a benchmark on the user's own prompts (objects with
+    latency_p95_ms, quality_0_1 and source, e.g. selector.benchmark.MeasuredFigures): where known,
+    they replace the estimated latency and the published-benchmark capability, and the reasons say so.
+    """
     if top < 1:
         raise AnswersError(f"top must be >= 1 (got {top})")
     allow = None if answers.allow is None else set(answers.allow)
@@ -350,6 +356,8 @@ def recommend(
         self_hosted = is_self_hosted(model, answers)
         cost, basis = estimate_cost(model, answers, assumptions, cost_memo, self_hosted)
         latency = _shared_latency(model, answers, self_hosted, latency_memo)
+        if measured and model.id in measured:
+            latency = _measured_latency(measured[model.id], latency)
         failures = check_constraints(model, answers, cost, latency)
         if failures:
             excluded.append(Exclusion(model, failures))
@@ -359,12 +367,13 @@ def recommend(
     ranges = _benchmark_ranges(benchmark_scores)
     weights = part_weights(answers)
     total_weight = sum(weights.values())
-    ranked, columns = _rank(candidates, answers, ranges, weights)
+    ranked, columns = _rank(candidates, answers, ranges, weights, measured)
     picks = []
     for rank, (raw, index) in enumerate(ranked[:top], start=1):
         model, cost, basis, latency = candidates[index]
         values = {name: column[index] for name, column in columns.items()}
-        notes = {"capability": capability_note(model, answers.use_cases), "cost": basis, "latency": latency.basis}
+        notes = {"capability": _measured_quality_note(measured, model.id) or capability_note(model, answers.use_cases),
+                 "cost": basis, "latency": latency.basis}
         parts = {
             name: ScorePart(values[name], weight, weight * values[name] / total_weight, notes.get(name, ""))
             for name, weight in weights.items()
@@ -399,6 +408,20 @@ def _shared_latency(model: Model, answers: Answers, self_hosted: bool, memo: dic
     return latency
 
 
+def _measured_latency(figures, estimate: LatencyAssumption) -> LatencyAssumption:
+    if figures.latency_p95_ms is None:
+        return estimate
+    p95 = figures.latency_p95_ms
+    return LatencyAssumption(p95, p95, f"measured p95 on your prompts, {figures.source}")
+
+
+def _measured_quality_note(measured: dict | None, model_id: str) -> str | None:
+    figures = (measured or {}).get(model_id)
+    if figures is None or figures.quality_0_1 is None:
+        return None
+    return f"measured on your prompts: {figures.quality_0_1:.0%} of checked answers passed, {figures.source}"
+
+
 def _latency_value(latency: LatencyAssumption, target_ms: float | None) -> float:
     """Typical latency (geometric middle of the range); with a target, anything within it is as good."""
     if target_ms is not None and latency.high_ms <= target_ms:
@@ -412,6 +435,7 @@ def _rank(
     answers: Answers,
     ranges: dict[str, tuple[float, float]],
     weights: dict[str, float],
+    measured: dict | None = None,
 ) -> tuple[list[tuple[float, int]], dict[str, list[float]]]:
     """(raw weighted sum, index in candidates) for every candidate, best first, ties by id; and the
     part values as columns indexed like the candidates."""
@@ -431,6 +455,11 @@ def _rank(
         "context": context_headroom(models, answers),
         "languages": [language_fit(model, answers) for model in models],
     }
+    if measured:  # a quality measured on the user's own prompts replaces the published-benchmark estimate
+        for i, model in enumerate(models):
+            figures = measured.get(model.id)
+            if figures is not None and figures.quality_0_1 is not None:
+                columns["capability"][i] = figures.quality_0_1
     if "fine_tuning" in weights:
         columns["fine_tuning"] = [fine_tunability(model) for model in models]
     # Summed part by part in the weights' order, as a running total per model.

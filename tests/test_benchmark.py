@@ -296,3 +296,30 @@ def test_a_real_run_on_the_two_local_models(local_servers, monkeypatch):
         assert s.checked == 2 and s.quality is not None
         assert 0 < s.output_tokens_mean <= 8
     assert load_run(history, run.run_id).summaries()[1].latency_p95_s == run.summaries()[1].latency_p95_s
+
+
+# --- measured figures flow back into the recommendation ------------------------------------------------
+
+
+def test_measured_latency_and_quality_replace_the_estimates_and_the_reasons_say_so():
+    from selector.answers import Answers
+    from selector.catalogue import load_catalogue
+    from selector.scoring import recommend
+
+    catalogue = load_catalogue()
+    answers = Answers(allow=["gpt-4o", "gpt-4o-mini", "claude-haiku-4-5"])
+    measured = {"gpt-4o-mini": benchmark.MeasuredFigures(latency_p95_ms=321.0, quality_0_1=1.0, source="benchmark run 7, 10 prompts")}
+    plain = {p.model.id: p for p in recommend(catalogue, answers, top=3).picks}
+    with_measured = {p.model.id: p for p in recommend(catalogue, answers, top=3, measured=measured).picks}
+    mini = with_measured["gpt-4o-mini"]
+    assert mini.score_parts["capability"].value == 1.0 != plain["gpt-4o-mini"].score_parts["capability"].value
+    assert (mini.latency.low_ms, mini.latency.high_ms) == (321.0, 321.0)
+    text = " ".join(mini.reasons)
+    assert "measured on your prompts: 100% of checked answers passed, benchmark run 7" in text
+    assert "measured p95 on your prompts, benchmark run 7, 10 prompts" in text
+    assert "measured" not in " ".join(plain["gpt-4o-mini"].reasons)
+    assert with_measured["gpt-4o"].latency == plain["gpt-4o"].latency  # models not benchmarked keep their estimates
+
+    tight = answers.model_copy(update={"latency_p95_ms": 300})
+    excluded = {e.model.id: e.reasons for e in recommend(catalogue, tight, measured=measured).excluded}
+    assert any("321" in reason for reason in excluded["gpt-4o-mini"])
