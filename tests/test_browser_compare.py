@@ -43,4 +43,5 @@ def test_compare_the_two_local_models_in_the_browser(served_app, page):
     page.get_by_role("link", name=re.compile("Run history")).first.click()
     wait_for_app(page)
     page.get_by_role("heading", name="Run history").wait_for()
-    assert re.search(r"\b2 rows\b", page.inner_text("body"))
+    page.get_by_text(re.compile(r"rows \(one per model per run\)")).wait_for()
+    assert re.search(r"\b2 rows \(one per model per run\)", page.inner_text("body"))
