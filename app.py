@@ -10,6 +10,8 @@ PAGES = [
     st.Page("pages/explore.py", title="Explore the catalogue", icon=":material/table:"),
     st.Page("pages/costs.py", title="Costs", icon=":material/payments:"),
     st.Page("pages/compare.py", title="Compare two models live", icon=":material/compare_arrows:"),
+    st.Page("pages/benchmark.py", title="Benchmark your prompts", icon=":material/speed:"),
+    st.Page("pages/routing.py", title="Routing simulator", icon=":material/alt_route:"),
     st.Page("pages/history.py", title="Run history", icon=":material/history:"),
 ]
 

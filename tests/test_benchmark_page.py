@@ -1,0 +1,82 @@
+"""AppTest of the benchmark page: example prompts by default, bad input stops, a real local run, reopening."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from local_servers import local_servers  # noqa: F401  (session fixture)
+from selector.benchmark import PromptRow, check_models, run_benchmark
+from selector.history import open_history
+from selector.live import CallSettings
+
+ROOT = Path(__file__).resolve().parent.parent
+TIMEOUT = 180  # a run imports litellm and two small models answer on 2 shared cores
+CANARY = "sk-test-CANARY-benchpage-0123456789abcdef"
+
+
+def open_page() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.run()
+    at.switch_page("pages/benchmark.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_the_page_opens_offline_with_the_example_prompts_and_the_local_pair():
+    at = open_page()
+    assert at.title[0].value == "Benchmark your prompts"
+    assert at.multiselect(key="bench_models").value == ["smollm2-135m-instruct", "gemma-3-270m"]
+    assert any(e.label.startswith("11 prompts from example prompts") for e in at.expander)
+    assert any("PASS or FAIL" in c.value for c in at.code)        # the judge's prompt is shown
+    assert any("No benchmark yet" in i.value for i in at.info)
+
+
+@pytest.mark.parametrize(
+    ("models", "extra", "message"),
+    [
+        (["smollm2-135m-instruct"], "", "pick 2 to 6 models (got 1)"),
+        (["smollm2-135m-instruct"], "no-such-model-xyz", "unknown model id 'no-such-model-xyz'"),
+    ],
+)
+def test_bad_model_choices_give_one_line_and_run_nothing(models, extra, message):
+    at = open_page()
+    at.multiselect(key="bench_models").set_value(models)
+    at.text_input(key="bench_extra").set_value(extra)
+    at.button(key="bench_run").click().run()
+    assert not at.exception, at.exception
+    assert [e.value for e in at.error] and at.error[0].value.startswith(message)
+    assert open_history().list_benchmarks() == []
+
+
+def test_a_stored_run_can_be_reopened_with_its_table():
+    history = open_history()
+    rows = [PromptRow(1, "Capital of France?", "Paris", "contains"), PromptRow(2, "Hi", None, None)]
+    run = run_benchmark(rows, check_models(["gpt-4o", "gpt-4o-mini"]), CallSettings(max_tokens=8), history=history,
+                        api_keys={"gpt-4o": CANARY, "gpt-4o-mini": CANARY}, source="mine.csv",
+                        mock_responses={"gpt-4o": ["Paris", "Hello"], "gpt-4o-mini": ["Lyon", "Hey"]})
+    at = open_page()
+    assert at.selectbox(key="bench_reopen").value == run.run_id
+    summary = next(d.value for d in at.dataframe if "Quality" in d.value.columns)
+    assert list(summary["Quality"]) == ["100% (1/1)", "0% (0/1)"]
+    assert list(summary["Success"]) == ["2/2", "2/2"]
+    assert all(v.startswith("$") for v in summary["Cost / request"])
+    assert any("mine.csv: 2 prompts × 2 models, 4 calls, finished" in c.value for c in at.caption)
+
+
+@pytest.mark.local_models
+def test_running_the_example_prompts_on_the_local_models(local_servers, monkeypatch, tmp_path):
+    monkeypatch.setenv("SELECTOR_DATA_DIR", str(local_servers.data_dir))
+    at = open_page()
+    at.number_input(key="bench_max_tokens").set_value(8)
+    at.button(key="bench_run").click().run()
+    assert not at.exception, at.exception
+    assert not at.error
+    summary = next(d.value for d in at.dataframe if "Quality" in d.value.columns)
+    assert list(summary["Model"]) == ["SmolLM2 135M Instruct (local)", "Gemma 3 270M base (local)"]
+    assert list(summary["Cost / request"]) == ["$0.000000", "$0.000000"]
+    assert all(s.endswith("/11") for s in summary["Success"])
+    run_id = open_history().list_benchmarks()[0]["id"]
+    assert len(open_history().get_benchmark(run_id)["results"]) == 22
