@@ -43,7 +43,25 @@ def current_answers() -> Answers | None:
         else:
             st.session_state["answers"] = answers
             return answers
+    keep_answers_in_url()
     return st.session_state.get("answers")
+
+
+def keep_answers_in_url() -> None:
+    """Put this session's answers back in the URL when it lacks them.
+
+    Streamlit drops query params when the user switches pages, so without this a reload of any page
+    after the first switch would start a new session with no answers. Draws nothing.
+    """
+    answers = st.session_state.get("answers")
+    if answers is not None and not has_answers_in_query(st.query_params.to_dict()):
+        st.query_params.update(answers_to_query(answers))
+
+
+def link_to_questionnaire(what: str) -> None:
+    """Say what this page is doing without answers, and link to the questionnaire."""
+    st.info(f"{what} Answer the questionnaire to use your own figures here.", icon=":material/info:")
+    st.page_link("pages/recommend.py", label="Go to the questionnaire", icon=":material/recommend:")
 
 
 def remember_answers(answers: Answers) -> None:
