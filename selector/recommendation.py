@@ -58,7 +58,7 @@ class Failure:
         return f"Failure({self.constraint!r}, {self.reason!r})"
 
 
-@dataclass
+@dataclass(slots=True)  # one per excluded model: thousands in a large catalogue
 class Exclusion:
     model: Model
     failures: list[Failure]

@@ -78,8 +78,9 @@ def estimate_cost(
         if memo is not None:
             memo[key] = result
         return result
-    if model.has_api_price:
-        return monthly_cost_usd(model, answers.traffic), "API price"
+    cost = monthly_cost_usd(model, answers.traffic)  # None when the catalogue has no API price
+    if cost is not None:
+        return cost, "API price"
     return None, "no public API price in the catalogue"
 
 
@@ -225,7 +226,7 @@ def capability(model: Model, prepared: list[tuple], ranges: dict[str, tuple[floa
 
     `prepared` is _prepare(answers.use_cases, ranges); capability_note() says in words what counted.
     """
-    published = model.benchmarks
+    published, model_strengths = model.benchmarks, model.strengths
     values = []
     for _, items, total, strengths in prepared:
         have = weighted = 0.0
@@ -242,7 +243,7 @@ def capability(model: Model, prepared: list[tuple], ranges: dict[str, tuple[floa
             value = sum(scaled) / len(scaled) * (1 - FALLBACK_DISCOUNT)
         else:
             value = UNKNOWN_QUALITY
-        matched = len(strengths.intersection(model.strengths)) / len(strengths)
+        matched = len(strengths.intersection(model_strengths)) / len(strengths)
         values.append((1 - STRENGTH_SHARE) * value + STRENGTH_SHARE * matched)
     return sum(values) / len(values)
 
@@ -279,11 +280,16 @@ def context_headroom(models: list[Model], answers: Answers) -> list[float]:
     return [max(0.0, min(1.0, math.log((model.context_tokens or need) / need) / scale)) for model in models]
 
 
-def language_fit(model: Model, answers: Answers) -> float:
-    covered = sum(1 for code in answers.languages if code in model.languages) / len(answers.languages)
-    if len(answers.languages) > 1 and "multilingual" not in model.strengths:
-        covered *= 0.8
-    return covered
+def language_fit(models: list[Model], languages: list[str]) -> list[float]:
+    """Per model: the share of the languages it handles, less 20% without a multilingual strength when several are needed."""
+    several = len(languages) > 1
+    scores = []
+    for model in models:
+        covered = sum(1 for code in languages if code in model.languages) / len(languages)
+        if several and "multilingual" not in model.strengths:
+            covered *= 0.8
+        scores.append(covered)
+    return scores
 
 
 def fine_tunability(model: Model) -> float:
@@ -453,7 +459,7 @@ def _rank(
             LATENCY_DECADES_TO_ZERO,
         ),
         "context": context_headroom(models, answers),
-        "languages": [language_fit(model, answers) for model in models],
+        "languages": language_fit(models, answers.languages),
     }
     if measured:  # a quality measured on the user's own prompts replaces the published-benchmark estimate
         for i, model in enumerate(models):
