@@ -30,7 +30,9 @@ from selector.history import data_dir
 
 HOST = "127.0.0.1"
 N_CTX = 2048
-N_THREADS = 2
+# One thread per server: the two sides run at once, and two servers with two threads each on a
+# 2-core machine oversubscribe it (llama.cpp threads spin) and slow both sides many times over.
+N_THREADS = int(os.environ.get("SELECTOR_LOCAL_THREADS", "1"))
 START_TIMEOUT_S = 120.0
 
 
