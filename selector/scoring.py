@@ -8,6 +8,7 @@ use case and the latency assumptions are data in selector/rules.py.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from selector.answers import Answers
 from selector.catalogue import BENCHMARKS, Catalogue, Model
@@ -126,40 +127,50 @@ def estimate_latency(model: Model, answers: Answers, self_hosted: bool | None = 
 # --- hard constraints ------------------------------------------------------------------------------
 
 
-def check_constraints(
-    model: Model, answers: Answers, cost: float | None, latency: LatencyAssumption
-) -> list[Failure]:
-    """Every hard constraint this model fails, each with a reason in words and numbers.
+def constraint_checker(answers: Answers) -> Callable[[Model, float | None, LatencyAssumption], list[Failure]]:
+    """A function listing every hard constraint a model fails, each with a reason in words and numbers.
 
-    The approved list is not checked here: recommend() does it first, against a set.
+    The answers are read once here, not once per model: reading a pydantic field costs several
+    times a local variable, and the check runs for every model of the catalogue. The approved list
+    is not checked: recommend() does it first, against a set.
     """
-    failures: list[Failure] = []
-    if model.is_retired and answers.allow is None:
-        failures.append(Failure("retired", "retired by its maker (catalogue status as of {})", model.as_of))
     need = answers.context_tokens
-    if model.context_tokens is None:
-        failures.append(Failure("context", "context window unknown (required {:,})", need))
-    elif model.context_tokens < need:
-        failures.append(Failure("context", "context {:,} < required {:,}", model.context_tokens, need, gap=need / model.context_tokens))
-    if answers.modalities != ["text"]:  # every model reads text (the catalogue enforces it)
-        missing = [m for m in answers.modalities if m not in model.input_modalities]
-        if missing:
-            failures.append(Failure("modalities", " and ".join(["no {} input"] * len(missing)), *missing))
-    if answers.deployment != "any":
-        failures += _deployment_failures(model, answers)
-    if answers.data_must_stay_on_premises and not model.open_weights:
-        failures.append(Failure("on_premises", "weights not available: data must stay on premises"))
+    # Every model reads text (the catalogue enforces it), so only the other modalities need checking.
+    modalities = [] if answers.modalities == ["text"] else answers.modalities
+    deployment = answers.deployment
+    on_premises = answers.data_must_stay_on_premises
+    retired_excluded = answers.allow is None  # a model on an approved list is wanted even if retired
     target = answers.latency_p95_ms
-    if target is not None and latency.low_ms > target:
-        failures.append(Failure(
-            "latency", "estimated p95 {:,.0f}-{:,.0f} ms > target {:,.0f} ms",
-            latency.low_ms, latency.high_ms, target, gap=latency.low_ms / target,
-        ))
     budget = answers.budget_usd_per_month
-    if budget is not None and cost is not None and cost > budget:
-        gap = cost / budget if budget > 0 else math.inf
-        failures.append(Failure("budget", "monthly cost ${:,.0f} > budget ${:,.0f}", cost, budget, gap=gap))
-    return failures
+
+    def check(model: Model, cost: float | None, latency: LatencyAssumption) -> list[Failure]:
+        failures: list[Failure] = []
+        if retired_excluded and model.is_retired:
+            failures.append(Failure("retired", "retired by its maker (catalogue status as of {})", model.as_of))
+        context = model.context_tokens
+        if context is None:
+            failures.append(Failure("context", "context window unknown (required {:,})", need))
+        elif context < need:
+            failures.append(Failure("context", "context {:,} < required {:,}", context, need, gap=need / context))
+        if modalities:
+            missing = [m for m in modalities if m not in model.input_modalities]
+            if missing:
+                failures.append(Failure("modalities", " and ".join(["no {} input"] * len(missing)), *missing))
+        if deployment != "any":
+            failures += _deployment_failures(model, answers)
+        if on_premises and not model.open_weights:
+            failures.append(Failure("on_premises", "weights not available: data must stay on premises"))
+        if target is not None and latency.low_ms > target:
+            failures.append(Failure(
+                "latency", "estimated p95 {:,.0f}-{:,.0f} ms > target {:,.0f} ms",
+                latency.low_ms, latency.high_ms, target, gap=latency.low_ms / target,
+            ))
+        if budget is not None and cost is not None and cost > budget:
+            gap = cost / budget if budget > 0 else math.inf
+            failures.append(Failure("budget", "monthly cost ${:,.0f} > budget ${:,.0f}", cost, budget, gap=gap))
+        return failures
+
+    return check
 
 
 def _deployment_failures(model: Model, answers: Answers) -> list[Failure]:
@@ -348,6 +359,7 @@ def recommend(
     benchmark_scores: dict[str, list[float]] = {}
     candidates: list[tuple[Model, float | None, str, LatencyAssumption]] = []
     excluded: list[Exclusion] = []
+    check_constraints = constraint_checker(answers)
     as_of = None
     for model in catalogue.models:
         if as_of is None or model.as_of > as_of:
@@ -364,7 +376,7 @@ def recommend(
         latency = _shared_latency(model, answers, self_hosted, latency_memo)
         if measured and model.id in measured:
             latency = _measured_latency(measured[model.id], latency)
-        failures = check_constraints(model, answers, cost, latency)
+        failures = check_constraints(model, cost, latency)
         if failures:
             excluded.append(Exclusion(model, failures))
         else:
