@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from local_servers import local_servers  # noqa: F401  (session fixture)
 from selector.benchmark import PromptRow, check_models, run_benchmark
 from selector.history import open_history
 from selector.live import CallSettings
@@ -65,18 +64,4 @@ def test_a_stored_run_can_be_reopened_with_its_table():
     assert all(v.startswith("$") for v in summary["Cost / request"])
     assert any("mine.csv: 2 prompts × 2 models, 4 calls, finished" in c.value for c in at.caption)
 
-
-@pytest.mark.local_models
-def test_running_the_example_prompts_on_the_local_models(local_servers, monkeypatch, tmp_path):
-    monkeypatch.setenv("SELECTOR_DATA_DIR", str(local_servers.data_dir))
-    at = open_page()
-    at.number_input(key="bench_max_tokens").set_value(8)
-    at.button(key="bench_run").click().run()
-    assert not at.exception, at.exception
-    assert not at.error
-    summary = next(d.value for d in at.dataframe if "Quality" in d.value.columns)
-    assert list(summary["Model"]) == ["SmolLM2 135M Instruct (local)", "Gemma 3 270M base (local)"]
-    assert list(summary["Cost / request"]) == ["$0.000000", "$0.000000"]
-    assert all(s.endswith("/11") for s in summary["Success"])
-    run_id = open_history().list_benchmarks()[0]["id"]
-    assert len(open_history().get_benchmark(run_id)["results"]) == 22
+# The run itself on the local models is covered by tests/test_browser_benchmark.py (the same page, 22 real calls).

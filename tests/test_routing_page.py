@@ -1,0 +1,64 @@
+"""AppTest of the routing simulator: catalogue prices by default, a benchmark run's measured figures, the export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from streamlit.testing.v1 import AppTest
+
+from selector.benchmark import PromptRow, check_models, run_benchmark
+from selector.history import open_history
+from selector.live import CallSettings
+
+ROOT = Path(__file__).resolve().parent.parent
+TIMEOUT = 60
+CANARY = "sk-test-CANARY-routepage-0123456789abcdef"
+
+
+def open_page() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.run()
+    at.switch_page("pages/routing.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_the_example_prompts_route_with_catalogue_prices_and_export_a_config():
+    at = open_page()
+    assert at.title[0].value == "Routing simulator"
+    assert at.selectbox(key="route_cheap").value == "gpt-4o-mini" and at.selectbox(key="route_strong").value == "gpt-4o"
+    shown = metrics(at)
+    # the example file: 7 short questions, 4 prompts with complexity cues
+    assert shown["Routed to the cheap model"] == "64%" and shown["Routed to the strong model"] == "36%"
+    assert shown["Monthly, routed"].startswith("$") and shown["Monthly, always strong"].startswith("$")
+    decisions = at.dataframe[-1].value
+    assert "keyword 'design'" in list(decisions["why"])
+    config = yaml.safe_load(next(c.value for c in at.code if "model_list" in c.value))
+    assert [d["litellm_params"]["tags"] for d in config["model_list"]] == [["simple"], ["complex", "default"]]
+    assert not at.error
+
+
+def test_the_same_model_twice_is_one_clear_message():
+    at = open_page()
+    at.selectbox(key="route_strong").set_value("gpt-4o-mini").run()
+    assert at.error and at.error[0].value.startswith("routing needs two different models")
+
+
+def test_a_benchmark_run_gives_measured_costs_and_the_quality_difference():
+    rows = [PromptRow(1, "Capital of France?", "Paris", "contains"),
+            PromptRow(2, "Design a rate limiter and explain the trade-offs.", "token bucket", "contains")]
+    run = run_benchmark(rows, check_models(["gpt-4o-mini", "gpt-4o"]), CallSettings(max_tokens=8),
+                        history=open_history(), api_keys={"gpt-4o-mini": CANARY, "gpt-4o": CANARY}, source="mine.csv",
+                        mock_responses={"gpt-4o-mini": ["Paris", "no idea"], "gpt-4o": ["Paris", "Use a token bucket."]})
+    at = open_page()
+    assert at.selectbox(key="route_source").value == f"Benchmark run {run.run_id}: mine.csv"
+    shown = metrics(at)
+    assert shown["Routed to the cheap model"] == "50%"
+    assert any(c.value.startswith(f"Costs: measured in benchmark run {run.run_id} over 2 prompt(s)") for c in at.caption)
+    # routed: the cheap model on row 1 (passed), the strong one on row 2 (passed) -> same as always strong
+    assert any("routed 100%, always strong 100%" in m.value and "+0%" in m.value for m in at.markdown)
