@@ -110,7 +110,15 @@ class Recommendation:
     catalogue_models: int
     candidates: int
     binding: str | None = None  # when nothing fits: which constraint binds and how far off the closest is
-    ranking: list[tuple[str, float]] = field(default_factory=list, repr=False)  # every candidate: (id, score)
+    # Every candidate best first, as two flat lists: a few thousand (id, score) tuples per ranking
+    # would be work for the garbage collector that nobody asked for (see .ranking).
+    ranked_ids: list[str] = field(default_factory=list, repr=False)
+    ranked_scores: list[float] = field(default_factory=list, repr=False)
+
+    @property
+    def ranking(self) -> list[tuple[str, float]]:
+        """Every candidate as (id, score), best first."""
+        return list(zip(self.ranked_ids, self.ranked_scores))
 
     @property
     def top(self) -> Pick | None:

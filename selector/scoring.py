@@ -385,9 +385,10 @@ def recommend(
     ranges = _benchmark_ranges(benchmark_scores)
     weights = part_weights(answers)
     total_weight = sum(weights.values())
-    ranked, columns = _rank(candidates, answers, ranges, weights, measured)
+    order, totals, columns = _rank(candidates, answers, ranges, weights, measured)
     picks = []
-    for rank, (raw, index) in enumerate(ranked[:top], start=1):
+    for rank, index in enumerate(order[:top], start=1):
+        raw = totals[index]
         model, cost, basis, latency = candidates[index]
         values = {name: column[index] for name, column in columns.items()}
         notes = {"capability": _measured_quality_note(measured, model.id) or capability_note(model, answers.use_cases),
@@ -410,7 +411,8 @@ def recommend(
         catalogue_models=len(catalogue.models),
         candidates=len(candidates),
         binding=None if candidates else describe_binding(excluded),
-        ranking=[(candidates[index][0].id, raw / total_weight) for raw, index in ranked],
+        ranked_ids=[candidates[index][0].id for index in order],
+        ranked_scores=[totals[index] / total_weight for index in order],
     )
 
 
@@ -454,9 +456,9 @@ def _rank(
     ranges: dict[str, tuple[float, float]],
     weights: dict[str, float],
     measured: dict | None = None,
-) -> tuple[list[tuple[float, int]], dict[str, list[float]]]:
-    """(raw weighted sum, index in candidates) for every candidate, best first, ties by id; and the
-    part values as columns indexed like the candidates."""
+) -> tuple[list[int], list[float], dict[str, list[float]]]:
+    """The candidates' indexes best first (ties by id), their raw weighted sums, and the part values
+    as columns; sums and columns are indexed like the candidates."""
     models = [model for model, _, _, _ in candidates]
     prepared = _prepare(answers.use_cases, ranges)
     # Each part is computed as a column over all candidates: no per-model dicts or objects.
@@ -484,5 +486,8 @@ def _rank(
     totals: list[float] = [0] * len(models)
     for name, weight in weights.items():
         totals = [total + weight * value for total, value in zip(totals, columns[name])]
-    order = sorted(range(len(models)), key=lambda i: (-totals[i], models[i].id))
-    return [(totals[i], i) for i in order], columns
+    # Best first, ties by id: two stable sorts (the later one decides) instead of a (score, id) key
+    # tuple per candidate.
+    order = sorted(range(len(models)), key=[model.id for model in models].__getitem__)
+    order.sort(key=[-total for total in totals].__getitem__)
+    return order, totals, columns
