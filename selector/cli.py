@@ -63,12 +63,18 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     from selector.history import open_history
     from selector.live import CallSettings, compare, resolve_model
+    from selector.local import ensure_server
 
     settings = CallSettings(
         max_tokens=args.max_tokens, temperature=args.temperature, system=args.system, timeout_s=args.timeout,
     ).checked()
     a = resolve_model(args.a, api_base=args.a_api_base or args.api_base)
     b = resolve_model(args.b, api_base=args.b_api_base or args.api_base)
+    for target in {t.local_alias for t in (a, b) if t.local_alias}:
+        info = ensure_server(target)  # started before timing, and left running for the next command
+        if info.started_here:
+            print(f"note: started the local {target} server (pid {info.pid}); it keeps running for reuse: "
+                  "stop it with `python -m selector local stop`", file=sys.stderr)
     history = None if args.no_history else open_history()
     result = compare(a, b, args.prompt, settings, history=history)
     if args.json:

@@ -97,3 +97,19 @@ def test_the_module_entry_point_prints_text_and_exits_0(local_servers):
     assert proc.returncode == 0, proc.stderr
     assert "== A: smollm2-135m-instruct" in proc.stdout and "== B: gemma-3-270m" in proc.stdout
     assert "wall time" in proc.stdout
+
+
+@pytest.mark.local_models
+def test_servers_started_by_a_command_are_announced_and_left_for_reuse(capsys):
+    from selector import local
+
+    try:
+        code = main(["compare", "--a", "smollm2-135m-instruct", "--b", "smollm2-135m-instruct",
+                     "--prompt", "Say hello.", "--max-tokens", "4", "--json", "--no-history"])
+        err = capsys.readouterr().err
+        assert code == 0
+        assert err.count("note: started the local smollm2-135m-instruct server") == 1
+        assert "python -m selector local stop" in err
+        assert {r["model"]: r["running"] for r in local.server_status()}["smollm2-135m-instruct"]
+    finally:
+        local.stop_all()
