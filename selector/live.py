@@ -475,7 +475,7 @@ class _ServerSaid(Exception):
 def _server_reported_usage(stream) -> bool:
     """Whether any chunk from the server carried usage (LiteLLM keeps the raw chunks it saw)."""
     chunks = getattr(stream, "chunks", None) or []
-    return any(getattr(c, "usage", None) is not None for c in chunks[:-1])
+    return any(getattr(c, "usage", None) is not None for c in chunks)
 
 
 def _close_quietly(stream) -> None:

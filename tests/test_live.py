@@ -317,3 +317,14 @@ def test_a_key_given_for_the_session_reaches_no_row_log_or_error(local_servers):
     for path in [history.path, *data_dir().rglob("*"), *local_servers.data_dir.rglob("*")]:
         if path.is_file():
             assert CANARY.encode() not in path.read_bytes(), path
+
+
+def test_usage_reported_by_an_openai_compatible_server_is_used_not_counted():
+    from fake_openai_server import USAGE, WORDS, FakeServer
+
+    with FakeServer() as server:
+        res = run_side(resolve_model("fake-model", api_base=server.base_url), "hi", CallSettings(max_tokens=8))
+    assert res.error is None and res.text == "".join(WORDS)
+    assert (res.output_tokens, res.output_tokens_counted) == (USAGE["completion_tokens"], False)
+    assert res.input_tokens == USAGE["prompt_tokens"]
+    assert res.finish_reason == "stop"
