@@ -25,5 +25,6 @@ SECTIONS = {
 }
 PAGES = [page for pages in SECTIONS.values() for page in pages]
 
-keep_answers_in_url()  # Streamlit clears query params on a page switch: the answers must survive a reload
-st.navigation(SECTIONS).run()
+page = st.navigation(SECTIONS)
+keep_answers_in_url()  # after st.navigation, which drops query params on a page switch: answers survive a reload
+page.run()

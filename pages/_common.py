@@ -14,8 +14,30 @@ def _cached_catalogue(path: str | None) -> Catalogue:
     return load_catalogue(path)
 
 
+def use_app_navigation() -> None:
+    """Run this page through app.py's st.navigation, never as a bare file of the pages/ folder.
+
+    Streamlit treats an app with a pages/ folder as an old-style multipage app until the entry point
+    has called st.navigation once in the process. Until then a first visit (or a reload) straight to
+    /costs runs pages/costs.py alone: no sections, no page config, answers not put back in the URL.
+    Leaving that mode and rerunning makes app.py run, with the same page. (AppTest resets the mode
+    before every run, where a rerun would only lose the test's clicks: there the page just runs.)
+    """
+    from streamlit import config
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        if not config.get_option("global.appTest"):
+            st.rerun()
+
+
 def catalogue_or_stop(path: str | None = None) -> Catalogue:
-    """The validated catalogue; on a bad catalogue, show the one-line problems and stop the page."""
+    """The validated catalogue; on a bad catalogue, show the one-line problems and stop the page.
+
+    Every page but the history calls this first, so it also keeps the answers in the URL.
+    """
+    keep_answers_in_url()
     try:
         return _cached_catalogue(path)
     except SelectorError as exc:
@@ -53,6 +75,7 @@ def keep_answers_in_url() -> None:
     Streamlit drops query params when the user switches pages, so without this a reload of any page
     after the first switch would start a new session with no answers. Draws nothing.
     """
+    use_app_navigation()
     answers = st.session_state.get("answers")
     if answers is not None and not has_answers_in_query(st.query_params.to_dict()):
         st.query_params.update(answers_to_query(answers))

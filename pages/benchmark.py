@@ -5,7 +5,7 @@ import time
 import pandas as pd
 import streamlit as st
 
-from pages._common import catalogue_or_stop, current_answers, show_error_and_stop
+from pages._common import catalogue_or_stop, current_answers, link_to_questionnaire, show_error_and_stop
 from selector import benchmark, benchmark_charts
 from selector.costs import Traffic
 from selector.errors import SelectorError
@@ -74,8 +74,11 @@ st.write(
 )
 answers = current_answers()
 traffic = answers.traffic if answers is not None else Traffic()
-st.caption(("Traffic from your questionnaire: " if answers is not None else "No questionnaire answers yet; default traffic: ")
-           + f"{traffic.requests_per_day:,.0f} requests/day.")
+if answers is not None:
+    st.caption(f"Traffic from your questionnaire: {traffic.requests_per_day:,.0f} requests/day.")
+else:
+    link_to_questionnaire(f"No questionnaire answers yet: monthly costs use default traffic "
+                          f"({traffic.requests_per_day:,.0f} requests/day).")
 
 uploaded = st.file_uploader(
     "Prompt file (CSV or JSONL)", type=["csv", "jsonl", "json"], key="bench_file",

@@ -4,13 +4,14 @@ import time
 
 import streamlit as st
 
-from pages._common import catalogue_or_stop, show_error_and_stop
+from pages._common import catalogue_or_stop, current_answers, link_to_questionnaire, show_error_and_stop
 from selector.errors import SelectorError
 from selector.history import open_history
 from selector.live import (
     DEFAULT_PROMPT, MAX_TOKENS_CAP, SIDES, CallSettings, LiveRun, check_prompt, provider_key_name, resolve_model,
 )
 from selector.local import LOCAL_MODELS, ensure_server, stop_server
+from selector.scoring import recommend
 
 CUSTOM = "Custom OpenAI-compatible endpoint"
 LITELLM_STRING = "Other LiteLLM model string"
@@ -93,6 +94,18 @@ st.info(
     "of answering it. Instruction tuning is what turns a text completer into an assistant.",
     icon=":material/school:",
 )
+
+answers = current_answers()
+if answers is None:
+    link_to_questionnaire("No questionnaire answers yet, so no top picks to suggest here.")
+else:
+    try:
+        picks = recommend(catalogue, answers, top=3).picks
+    except SelectorError as exc:
+        show_error_and_stop(exc)
+    if picks:
+        st.caption("Your recommendation's top picks: " + ", ".join(f"**{p.model.name}**" for p in picks)
+                   + ". Choose them below (a provider's model needs its API key) or keep the offline pair.")
 
 options = {f"{m.name} — offline": alias for alias, m in LOCAL_MODELS.items()}
 options |= {f"{m.name} ({m.provider})": m.id for m in catalogue.models

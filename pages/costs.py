@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from pages._common import catalogue_or_stop, current_answers, show_error_and_stop
+from pages._common import catalogue_or_stop, current_answers, link_to_questionnaire, show_error_and_stop
 from selector import charts
 from selector.catalogue import BENCHMARKS
 from selector.costs import (
@@ -37,6 +37,8 @@ with st.container(border=True):
     st.subheader("Your traffic")
     if answers is not None:
         st.caption("Starting from your questionnaire answers; changes here apply to this page only.")
+    else:
+        link_to_questionnaire("No questionnaire answers yet: this page starts from default traffic.")
     cols = st.columns(5)
     requests_per_day = cols[0].number_input(
         "Requests per day", min_value=0.0, value=float(start.requests_per_day), step=100.0, format="%.0f",

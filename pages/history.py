@@ -2,13 +2,14 @@ import datetime as dt
 
 import streamlit as st
 
-from pages._common import show_error_and_stop
+from pages._common import keep_answers_in_url, show_error_and_stop
 from selector.errors import SelectorError
 from selector.history import open_history, rows_to_csv
 
 COLUMNS = ["run_id", "created_at", "side", "model", "prompt", "text", "ttft_s", "latency_s", "output_tokens",
            "output_tokens_counted", "tokens_per_s", "cost_usd", "finish_reason", "error", "vote", "blind", "kind"]
 
+keep_answers_in_url()
 st.title("Run history")
 st.write("Every live comparison is saved on this machine with its prompt, settings, answers, metrics, "
          "errors and your vote (never an API key). Filter it, and download it as CSV.")
@@ -40,6 +41,7 @@ except SelectorError as exc:
 st.caption(f"{len(rows)} rows (one per model per run) from {history.path}")
 if not rows:
     st.info("No runs match. Compare two models on the “Compare two models live” page and they appear here.")
+    st.page_link("pages/compare.py", label="Compare two models live", icon=":material/compare_arrows:")
     st.stop()
 st.dataframe([{k: row.get(k) for k in COLUMNS} for row in rows], hide_index=True, use_container_width=True)
 st.download_button("Download CSV", rows_to_csv(rows), file_name="model-selector-history.csv", mime="text/csv",

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from pages._common import catalogue_or_stop, current_answers, show_error_and_stop
+from pages._common import catalogue_or_stop, current_answers, link_to_questionnaire, show_error_and_stop
 from selector import benchmark, routing
 from selector.costs import Traffic
 from selector.errors import SelectorError
@@ -30,6 +30,9 @@ st.write(
 )
 answers = current_answers()
 traffic = answers.traffic if answers is not None else Traffic()
+if answers is None:
+    link_to_questionnaire(f"No questionnaire answers yet: monthly costs use default traffic "
+                          f"({traffic.requests_per_day:,.0f} requests/day).")
 
 try:
     history = open_history()
