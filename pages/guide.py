@@ -76,11 +76,8 @@ st.write(
     "frontier API when you need the best reasoning, a tight latency promise without your own "
     "infrastructure, or have no machine-learning operations team."
 )
-c1, c2 = st.columns(2)
-with c1:
-    st.page_link("pages/recommend.py", label="Let the questionnaire weigh this for you", icon=":material/recommend:")
-with c2:
-    st.page_link("pages/explore.py", label="Filter the catalogue by open weights and price", icon=":material/table:")
+st.page_link("pages/recommend.py", label="Let the questionnaire weigh this for you", icon=":material/recommend:")
+st.page_link("pages/explore.py", label="Filter the catalogue by open weights and price", icon=":material/table:")
 
 # --- 3. the five dimensions ------------------------------------------------------------------------------
 st.header("3. Five questions, no single winner", divider="gray")
@@ -106,10 +103,6 @@ DIMENSIONS = [
 for name, question, figures in DIMENSIONS:
     with st.container(border=True):
         st.markdown(f"**{name}: {question}**  \n{figures}")
-c1, c2, c3 = st.columns(3)
-with c1:
-    st.page_link("pages/costs.py", label="Cost at your traffic, and self-hosting break-even", icon=":material/payments:")
-with c2:
-    st.page_link("pages/compare.py", label="Latency measured live, side by side", icon=":material/timer:")
-with c3:
-    st.page_link("pages/benchmark.py", label="Capability on your own prompts", icon=":material/speed:")
+st.page_link("pages/costs.py", label="Cost at your traffic, and when self-hosting pays off", icon=":material/payments:")
+st.page_link("pages/compare.py", label="Latency measured live, two models side by side", icon=":material/timer:")
+st.page_link("pages/benchmark.py", label="Capability on your own prompts", icon=":material/speed:")

@@ -38,13 +38,7 @@ for column, (path, icon, label, text) in zip(columns, STEPS):
         st.caption(text)
 
 st.subheader("Going further")
-more = st.columns(3)
-with more[0]:
-    st.page_link("pages/explore.py", label="Explore the catalogue: filter by provider, price, context, modality",
-                 icon=":material/table:")
-with more[1]:
-    st.page_link("pages/benchmark.py", label="Benchmark your own prompt file on up to six models",
-                 icon=":material/speed:")
-with more[2]:
-    st.page_link("pages/routing.py", label="Simulate routing easy prompts to a cheap model",
-                 icon=":material/alt_route:")
+st.page_link("pages/explore.py", label="Explore the catalogue: filter by provider, price, context, modality",
+             icon=":material/table:")
+st.page_link("pages/benchmark.py", label="Benchmark your own prompt file on up to six models", icon=":material/speed:")
+st.page_link("pages/routing.py", label="Simulate sending easy prompts to a cheap model", icon=":material/alt_route:")

@@ -28,10 +28,11 @@ from selector.costs import (
     with_requests_per_day,
 )
 
-OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+# Okabe-Ito, with its black swapped for a mid grey: the app has a dark theme, where black lines vanish.
+OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#8C8C8C"]
 API_COLOUR = "#0072B2"
 SELF_HOST_COLOUR = "#D55E00"
-FRONTIER_COLOUR = "#000000"
+FRONTIER_COLOUR = "#E69F00"  # readable on light and dark backgrounds
 OTHER_COLOUR = "#999999"
 TEMPLATE = "plotly_white"
 
@@ -172,7 +173,7 @@ def cost_vs_volume_figure(
                 label = "own API" if target.id == model.id else target.name
                 fig.add_scatter(
                     x=[volume], y=[cost], mode="markers+text", name=f"break-even: {model.name} vs {label}",
-                    marker={"symbol": "diamond", "size": 12, "color": colour, "line": {"color": "black", "width": 1}},
+                    marker={"symbol": "diamond", "size": 12, "color": colour, "line": {"color": "#8C8C8C", "width": 1}},
                     text=[f"{volume:,.0f}/day"], textposition="top left", showlegend=False,
                     hovertemplate=(
                         f"self-hosting {model.name} beats {label} from %{{x:,.0f}} requests/day"
