@@ -45,3 +45,20 @@ def test_compare_the_two_local_models_in_the_browser(served_app, page):
     page.get_by_role("heading", name="Run history").wait_for()
     page.get_by_text(re.compile(r"rows \(one per model per run\)")).wait_for()
     assert re.search(r"\b2 rows \(one per model per run\)", page.inner_text("body"))
+
+
+def test_the_stop_button_ends_both_streams(served_app, page):
+    pytest.importorskip("llama_cpp", reason="the local extra is not installed")
+    page.goto(f"{served_app}/compare")
+    wait_for_app(page)
+    page.get_by_role("heading", name="Compare two models live").wait_for()
+    prompt = page.get_by_label("Prompt", exact=True)
+    prompt.fill("Write a long story about a lighthouse keeper.")
+    prompt.press("Control+Enter")
+    wait_for_app(page)
+    page.get_by_role("button", name=re.compile("Compare")).first.click()
+    page.wait_for_function("() => document.body.innerText.includes('▌')", timeout=120_000)
+    page.locator(".st-key-stop button").click()  # the page's Stop, not Streamlit's own stop-script button
+    page.wait_for_function(
+        "() => (document.body.innerText.match(/finish: stopped/g) || []).length === 2", timeout=120_000
+    )
