@@ -95,3 +95,11 @@ def remember_answers(answers: Answers) -> None:
         if key not in wanted and key in st.query_params:
             del st.query_params[key]
     st.query_params.update(wanted)
+
+
+def measured_from_benchmarks() -> dict:
+    """Latency and quality measured in the user's benchmark runs, by catalogue id (empty when none)."""
+    from selector.benchmark import measured_figures
+    from selector.history import open_history
+
+    return measured_figures(open_history())

@@ -5,6 +5,7 @@ import time
 import streamlit as st
 
 from pages._common import catalogue_or_stop, current_answers, link_to_questionnaire, show_error_and_stop
+from pages._report import remember_run
 from selector.errors import SelectorError
 from selector.history import open_history
 from selector.live import (
@@ -173,6 +174,7 @@ if run_clicked and targets is not None:
     except SelectorError as exc:
         show_error_and_stop(exc)
     st.session_state["live"] = live
+    remember_run(live.run_id)  # the report includes every comparison of this session
     st.session_state["shown"] = {side: "" for side in SIDES}
     st.session_state["vote"] = None
 

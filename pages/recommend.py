@@ -2,7 +2,13 @@
 
 import streamlit as st
 
-from pages._common import catalogue_or_stop, current_answers, remember_answers, show_error_and_stop
+from pages._common import (
+    catalogue_or_stop,
+    current_answers,
+    measured_from_benchmarks,
+    remember_answers,
+    show_error_and_stop,
+)
 from pages._report import report_downloads
 from selector.answers import DEPLOYMENTS, USE_CASES, Answers, parse_answers
 from selector.errors import SelectorError
@@ -131,7 +137,15 @@ if saved is None:
 remember_answers(saved)  # also when the answers came from this session: the URL must reproduce them
 
 try:
-    result = recommend(catalogue, saved, top=3)
+    measured = measured_from_benchmarks()
+    use_measured = bool(measured) and st.toggle(
+        f"Use my benchmark measurements ({len(measured)} models)",
+        value=True,
+        key="rec_use_measured",
+        help="Models you benchmarked on your own prompts are scored on their measured latency and quality "
+        "instead of estimates; their reasons say so.",
+    )
+    result = recommend(catalogue, saved, top=3, measured=measured if use_measured else None)
 except SelectorError as exc:
     show_error_and_stop(exc)
 

@@ -377,6 +377,8 @@ def _start(model: LocalModel, port: int | None, timeout_s: float) -> ServerInfo:
         "--model", str(path), "--model_alias", model.alias,
         "--host", HOST, "--port", str(port),
         "--n_ctx", str(N_CTX), "--n_threads", str(N_THREADS),
+        # Otherwise a second request interrupts a stream in flight (seen with concurrent benchmark calls).
+        "--interrupt_requests", "False",
     ]
     if model.chat_format:
         cmd += ["--chat_format", model.chat_format]

@@ -174,3 +174,25 @@ def test_example_answers_render_on_the_real_catalogue(example):
     assert len(pick_titles(at)) >= 1
     assert not at.error
     assert parse_answers(at.session_state["answers"].model_dump()) == load_answers(example)
+
+
+def test_benchmark_measurements_reach_the_recommendation_and_can_be_switched_off():
+    """A benchmark run stored in history changes the benchmarked model's reasons; the toggle restores estimates."""
+    from selector.answers import answers_to_query, load_answers
+    from selector.benchmark import PromptRow, check_models, run_benchmark
+    from selector.history import open_history
+    from selector.live import CallSettings
+
+    rows = [PromptRow(index=1, prompt="Capital of France?", expected="Paris", check="contains")]
+    run_benchmark(rows, check_models(["gpt-4o-mini", "gpt-4o"]), CallSettings(max_tokens=8),
+                  history=open_history(), api_keys={"gpt-4o-mini": "sk-test", "gpt-4o": "sk-test"},
+                  mock_responses={"gpt-4o-mini": ["Paris"], "gpt-4o": ["Paris"]})
+    answers = load_answers(ROOT / "data" / "examples" / "support-bot.yaml").model_copy(
+        update={"allow": ["gpt-4o-mini", "claude-haiku-4-5"], "budget_usd_per_month": None, "latency_p95_ms": None})
+    at = open_page(query=answers_to_query(answers))
+    toggle = at.toggle(key="rec_use_measured")
+    assert toggle.value is True and "2 models" in toggle.label
+    reasons = " ".join(m.value for m in at.markdown)
+    assert "measured on your prompts" in reasons
+    toggle.set_value(False).run()
+    assert "measured on your prompts" not in " ".join(m.value for m in at.markdown)
