@@ -156,9 +156,9 @@ st.dataframe(
         "Input $/1M": st.column_config.NumberColumn(format="$%.3f", help="USD per 1M input tokens"),
         "Output $/1M": st.column_config.NumberColumn(format="$%.3f", help="USD per 1M output tokens"),
         "$ per request": st.column_config.NumberColumn(format="$%.5f"),
-        "API $/month": st.column_config.NumberColumn(format="dollar", help="Empty: no public API price"),
+        "API $/month": st.column_config.NumberColumn(format="dollar", help="None: no public API price (never counted as free)"),
         "Self-host GPUs": st.column_config.NumberColumn(format="%d", help="GPUs per replica x replicas"),
-        "Self-host $/month": st.column_config.NumberColumn(format="dollar", help="Empty: closed weights or unknown size"),
+        "Self-host $/month": st.column_config.NumberColumn(format="dollar", help="None: closed weights or unknown size"),
         "Self-host $/1M tokens": st.column_config.NumberColumn(format="$%.3f"),
         "Break-even requests/day": st.column_config.NumberColumn(
             format="localized", help=f"Daily volume from which self-hosting costs less than {against.name if against else 'the API'}",
