@@ -75,6 +75,9 @@ def served_app(tmp_path_factory):
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
+    # The app stops its llama.cpp servers at exit; make sure, so no test leaves one running.
+    subprocess.run([sys.executable, "-m", "selector", "local", "stop"], cwd=ROOT, env=env,
+                   capture_output=True, timeout=60, check=False)
     log.close()
 
 
