@@ -102,6 +102,14 @@ def test_an_unknown_price_leaves_the_comparison_unknown():
     assert any("cheap has no known price" in n for n in report.notes)
 
 
+def run_in_fresh_loop(coro):
+    """asyncio.run in a thread of its own: Playwright's sync API keeps a loop running in the main thread."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 def _row(model, row, cost, passed, ok=True):
     return RowResult(model=model, row=row, prompt="", expected="x", check="contains", ok=ok, cost_usd=cost,
                      passed=passed, error=None if ok else "failed")
@@ -182,9 +190,9 @@ def test_the_router_config_routes_by_tag_in_a_real_litellm_router_and_holds_no_k
             picked.add(response._hidden_params["litellm_model_name"])
         return picked
 
-    assert asyncio.run(chosen(["simple"])) == {"gpt-4o-mini"}
-    assert asyncio.run(chosen(["complex"])) == {"openai/smollm2-135m-instruct"}
-    assert asyncio.run(chosen(None)) == {"openai/smollm2-135m-instruct"}   # untagged goes to the strong model
+    assert run_in_fresh_loop(chosen(["simple"])) == {"gpt-4o-mini"}
+    assert run_in_fresh_loop(chosen(["complex"])) == {"openai/smollm2-135m-instruct"}
+    assert run_in_fresh_loop(chosen(None)) == {"openai/smollm2-135m-instruct"}   # untagged goes to the strong model
 
 
 def test_a_classifier_model_policy_carries_its_prompt():
