@@ -2,20 +2,10 @@
 
 from __future__ import annotations
 
-import time
-
+from bench import best_of
 from selector import charts
 from selector.catalogue import load_catalogue
 from selector.costs import SelfHostAssumptions, Traffic, compare_costs, volume_grid
-
-
-def _best_of(repeats: int, fn) -> float:
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def run() -> dict:
@@ -25,11 +15,11 @@ def run() -> dict:
     open_models = [m for m in models if m.open_weights and m.params_b is not None][:8]
     return {
         "models": len(models),
-        "compare_costs_ms": round(1000 * _best_of(5, lambda: compare_costs(models, traffic, assumptions)), 2),
+        "compare_costs_ms": round(1000 * best_of(5, lambda: compare_costs(models, traffic, assumptions)), 2),
         "cost_vs_volume_figure_ms": round(
-            1000 * _best_of(3, lambda: charts.cost_vs_volume_figure(open_models, traffic, assumptions)), 1
+            1000 * best_of(3, lambda: charts.cost_vs_volume_figure(open_models, traffic, assumptions)), 1
         ),
         "cost_vs_volume_points": len(volume_grid()),
-        "price_quality_figure_ms": round(1000 * _best_of(3, lambda: charts.price_quality_figure(models, traffic, "mmlu")), 1),
-        "monthly_cost_figure_ms": round(1000 * _best_of(3, lambda: charts.monthly_cost_figure(models, traffic)), 1),
+        "price_quality_figure_ms": round(1000 * best_of(3, lambda: charts.price_quality_figure(models, traffic, "mmlu")), 1),
+        "monthly_cost_figure_ms": round(1000 * best_of(3, lambda: charts.monthly_cost_figure(models, traffic)), 1),
     }

@@ -6,17 +6,9 @@ import os
 import tempfile
 import time
 
+from bench import best_of
 from selector import benchmark, benchmark_charts, routing
 from selector.costs import Traffic
-
-
-def _best_of(repeats: int, fn) -> float:
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def run() -> dict:
@@ -30,11 +22,11 @@ def run() -> dict:
     run = benchmark.BenchmarkRun(rows=rows, models=models, results=results)
     figures = {
         "rows": len(rows), "models": len(models),
-        "load_prompts_200_rows_ms": round(1000 * _best_of(5, lambda: benchmark.load_prompts(data, "full.csv")), 2),
-        "summaries_1200_results_ms": round(1000 * _best_of(5, lambda: run.summaries(Traffic())), 2),
-        "charts_ms": round(1000 * _best_of(3, lambda: (benchmark_charts.latency_distribution(run),
+        "load_prompts_200_rows_ms": round(1000 * best_of(5, lambda: benchmark.load_prompts(data, "full.csv")), 2),
+        "summaries_1200_results_ms": round(1000 * best_of(5, lambda: run.summaries(Traffic())), 2),
+        "charts_ms": round(1000 * best_of(3, lambda: (benchmark_charts.latency_distribution(run),
                                                        benchmark_charts.cost_vs_quality(run.summaries()))), 1),
-        "classify_200_prompts_ms": round(1000 * _best_of(5, lambda: [routing.classify_prompt(r.prompt) for r in rows]), 2),
+        "classify_200_prompts_ms": round(1000 * best_of(5, lambda: [routing.classify_prompt(r.prompt) for r in rows]), 2),
     }
     # A whole run through live.py on LiteLLM's mock_response: the per-call overhead of the seam, pool and history.
     from selector.live import import_litellm

@@ -10,12 +10,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from selector.catalogue import Catalogue, Modality, unknown_id_message
 from selector.costs import Traffic
 from selector.errors import AnswersError
+from selector.files import parse_yaml, read_text
 
 UseCase = Literal[
     "reasoning", "code", "long_documents", "multimodal", "realtime_chat", "summarization", "extraction", "general"
@@ -131,21 +131,15 @@ def load_answers(path: str | Path, catalogue: Catalogue | None = None) -> Answer
     """Load a YAML or JSON answers file (JSON is YAML, so one parser reads both)."""
     path = Path(path)
     shown = path.name if path.parent == Path(".") else str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise AnswersError(f"answers {shown}: file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise AnswersError(f"answers {shown}: cannot read the file ({exc})") from None
-    try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-    except json.JSONDecodeError as exc:
-        raise AnswersError(f"answers {shown}: malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise AnswersError(f"answers {shown}: malformed YAML{where}: {problem}") from None
+    label = f"answers {shown}"
+    text = read_text(path, label, AnswersError)
+    if path.suffix.lower() != ".json":
+        data = parse_yaml(text, label, AnswersError)
+    else:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise AnswersError(f"{label}: malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
     return parse_answers(data, shown, catalogue)
 
 
