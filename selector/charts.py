@@ -263,9 +263,12 @@ def context_price_figure(models: Sequence[Model], label_limit: int = 20) -> go.F
             fig.add_scatter(
                 x=[m.context_tokens for m in group], y=[m.output_usd_per_mtok for m in group],
                 mode="markers+text" if len(group) <= label_limit else "markers", name=label,
-                text=[m.name for m in group], textposition="top center",
+                # Short ids as labels, alternately above and below, so neighbours overlap less; full names on hover.
+                text=[m.id for m in group], customdata=[m.name for m in group],
+                textposition=["top center" if i % 2 == 0 else "bottom center" for i in range(len(group))],
+                cliponaxis=False,
                 marker={"symbol": symbol, "size": 10, "color": colour},
-                hovertemplate="%{text}<br>%{x:,} tokens of context<br>$%{y:.3g} per 1M output tokens<extra></extra>",
+                hovertemplate="%{customdata}<br>%{x:,} tokens of context<br>$%{y:.3g} per 1M output tokens<extra></extra>",
             )
     fig.update_xaxes(type="log")
     fig.update_yaxes(type="log")

@@ -118,6 +118,7 @@ def test_context_price_leaves_out_unknowns():
     models = [GPT_4O, LLAMA_70B, scored("no-ctx", 1.0, None, context_tokens=None), scored("no-price", None, None)]
     fig = charts.context_price_figure(models)
     assert fig.layout.meta["excluded"] == {"no-ctx": "unknown context window", "no-price": "no public API price"}
-    plotted = {name: (x, y) for trace in fig.data for name, x, y in zip(trace.text, trace.x, trace.y)}
+    plotted = {name: (x, y) for trace in fig.data for name, x, y in zip(trace.customdata, trace.x, trace.y)}
     assert plotted == {"GPT-4o": (128_000, 10.0), "Llama 70B": (128_000, 0.6)}
+    assert [label for trace in fig.data for label in trace.text] == [GPT_4O.id, LLAMA_70B.id]  # short labels
     assert fig.layout.xaxis.type == "log" and "tokens" in fig.layout.xaxis.title.text
