@@ -68,8 +68,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     settings = CallSettings(
         max_tokens=args.max_tokens, temperature=args.temperature, system=args.system, timeout_s=args.timeout,
     ).checked()
-    a = resolve_model(args.a, api_base=args.a_api_base or args.api_base)
-    b = resolve_model(args.b, api_base=args.b_api_base or args.api_base)
+    a = _side_target(args.a, args.a_api_base, args.api_base)
+    b = _side_target(args.b, args.b_api_base, args.api_base)
     for target in {t.local_alias for t in (a, b) if t.local_alias}:
         info = ensure_server(target)  # started before timing, and left running for the next command
         if info.started_here:
@@ -94,10 +94,27 @@ def cmd_compare(args: argparse.Namespace) -> int:
                   f"finish {res.finish_reason or 'unknown'}")
             print()
         print(f"wall time {result.wall_s:.2f} s")
-    for side, res in (("a", result.a), ("b", result.b)):
-        if res.error:
-            print(f"error: side {side} ({res.model}): {res.error}", file=sys.stderr)
+    if args.json:  # the text output already shows each side's error
+        for side, res in (("a", result.a), ("b", result.b)):
+            if res.error:
+                print(f"error: side {side} ({res.model}): {res.error}", file=sys.stderr)
     return 1 if result.failed else 0
+
+
+def _side_target(spec: str, own_base: str | None, shared_base: str | None):
+    """One side's target: its own --X-api-base, else the shared --api-base unless the spec already names a
+    catalogue or bundled model (which must keep its own provider or local server)."""
+    from selector.live import resolve_model
+
+    if own_base or not shared_base:
+        return resolve_model(spec, api_base=own_base)
+    try:
+        known = resolve_model(spec)
+    except SelectorError:
+        known = None
+    if known is not None and (known.local_alias or known.catalogue_id):
+        return known
+    return resolve_model(spec, api_base=shared_base)
 
 
 def cmd_bench_prompts(args: argparse.Namespace) -> int:
@@ -245,7 +262,10 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--system", default=None)
     compare.add_argument("--max-tokens", type=int, default=256)
     compare.add_argument("--temperature", type=float, default=0.7)
-    compare.add_argument("--api-base", default=None, help="base URL of an OpenAI-compatible server")
+    compare.add_argument(
+        "--api-base", default=None,
+        help="base URL of an OpenAI-compatible server, for each side that is not a catalogue or bundled model",
+    )
     compare.add_argument("--json", action="store_true")
     compare.add_argument("--a-api-base", default=None, help="base URL for model A only")
     compare.add_argument("--b-api-base", default=None, help="base URL for model B only")

@@ -10,6 +10,7 @@ project's error types once, in `map_error`, with messages from which every key i
 
 from __future__ import annotations
 
+import functools
 import os
 import queue
 import re
@@ -103,10 +104,8 @@ def resolve_model(spec: str, api_base: str | None = None, catalogue=None) -> Tar
     if "/" not in spec and catalogue is not None:
         from selector.catalogue import unknown_id_message
 
-        known = catalogue.ids + list(LOCAL_MODELS)
-        if any(spec.startswith(p) for p in ("gpt-", "o1", "o3", "o4", "claude-", "gemini-")):
-            pass  # LiteLLM knows these bare names
-        else:
+        if spec not in _litellm_model_names():  # LiteLLM knows bare names such as 'gpt-4.1-2025-04-14'
+            known = catalogue.ids + list(LOCAL_MODELS)
             raise SelectorError(
                 unknown_id_message(spec, known) + " (or give a LiteLLM string such as 'anthropic/claude-haiku-4-5')"
             )
@@ -116,6 +115,17 @@ def resolve_model(spec: str, api_base: str | None = None, catalogue=None) -> Tar
         input_usd_per_mtok=priced.input_usd_per_mtok if priced else None,
         output_usd_per_mtok=priced.output_usd_per_mtok if priced else None,
     )
+
+
+@functools.lru_cache(maxsize=1)
+def _litellm_model_names() -> frozenset[str]:
+    """Model names in LiteLLM's bundled price map, read as a file (importing litellm costs seconds)."""
+    from selector.drift import load_price_map
+
+    try:
+        return frozenset(load_price_map())
+    except (OSError, ValueError, SelectorError):
+        return frozenset()
 
 
 def _default_catalogue():

@@ -113,3 +113,17 @@ def test_servers_started_by_a_command_are_announced_and_left_for_reuse(capsys):
         assert {r["model"]: r["running"] for r in local.server_status()}["smollm2-135m-instruct"]
     finally:
         local.stop_all()
+
+
+def test_a_shared_api_base_reaches_only_the_side_that_is_not_a_catalogue_model(monkeypatch, capsys):
+    """--api-base serves the custom model; the catalogue model keeps its provider (and needs its key)."""
+    for name in list(os.environ):
+        if name.endswith("_API_KEY"):
+            monkeypatch.delenv(name)
+    port = closed_port()
+    code = main(["compare", "--a", "openai/my-model", "--api-base", f"http://127.0.0.1:{port}/v1",
+                 "--b", "gpt-4o-mini", "--prompt", "hi", "--json", "--no-history"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 1
+    assert f"127.0.0.1:{port}" in out["a"]["error"]
+    assert out["b"]["error"].startswith("no OPENAI_API_KEY") and str(port) not in out["b"]["error"]

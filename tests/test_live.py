@@ -85,6 +85,10 @@ def test_unknown_names_are_bad_input_with_suggestions():
         resolve_model("smollm2-135m-instruc")
     with pytest.raises(SelectorError, match="model is empty"):
         resolve_model("  ")
+    # A bare name passes through only when LiteLLM's map knows it: a typo is caught before any call.
+    with pytest.raises(SelectorError, match="unknown model id 'gpt-4oo'.*did you mean 'gpt-4o'"):
+        resolve_model("gpt-4oo")
+    assert resolve_model("gpt-4.1-2025-04-14").litellm_model == "gpt-4.1-2025-04-14"
 
 
 def test_a_litellm_string_is_passed_through():
