@@ -1,8 +1,10 @@
 """The whole journey in chromium, as a newcomer lives it: questionnaire, recommendation, costs at their traffic,
-two local models side by side, the HTML report. Each step writes a screenshot into docs/screenshots/."""
+two local models side by side, the HTML report. Each step takes a screenshot: into docs/screenshots/ when
+SELECTOR_SCREENSHOTS=1 (to refresh the README's pictures), else into the test's temporary directory."""
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -10,14 +12,20 @@ import pytest
 from conftest import wait_for_app
 
 ROOT = Path(__file__).resolve().parent.parent
-SHOTS = ROOT / "docs" / "screenshots"
+DOC_SHOTS = ROOT / "docs" / "screenshots"
 WIDTH = 1400
 REQUESTS_PER_DAY = 4_800  # not the default (1,000): proves the costs page reads the answers
 
 pytestmark = [pytest.mark.browser]
 
 
-def shoot(page, step: str) -> None:
+@pytest.fixture
+def shots_dir(tmp_path) -> Path:
+    """docs/screenshots only when asked: a plain `make test` must not rewrite tracked files."""
+    return DOC_SHOTS if os.environ.get("SELECTOR_SCREENSHOTS") == "1" else tmp_path / "screenshots"
+
+
+def shoot(page, step: str, shots: Path) -> None:
     """A full-page screenshot: Streamlit scrolls inside its main block, so grow the viewport to fit it first."""
     height = page.evaluate(
         "() => Math.max(...[...document.querySelectorAll('[data-testid=\"stMain\"], [data-testid=\"stSidebar\"]')]"
@@ -25,8 +33,8 @@ def shoot(page, step: str) -> None:
     )
     page.set_viewport_size({"width": WIDTH, "height": min(int(height) + 40, 8000)})
     page.wait_for_timeout(600)  # let plotly and the grid redraw at the new size
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{step}.png"), full_page=True)
+    shots.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(shots / f"{step}.png"), full_page=True)
     page.set_viewport_size({"width": WIDTH, "height": 1000})
 
 
@@ -42,7 +50,7 @@ def go(page, title: str) -> None:
     no_traceback(page)
 
 
-def test_the_whole_journey(served_app, page, tmp_path):
+def test_the_whole_journey(served_app, page, tmp_path, shots_dir):
     # Home: sections in the navigation, the path through the app.
     page.goto(served_app)
     wait_for_app(page)
@@ -51,10 +59,10 @@ def test_the_whole_journey(served_app, page, tmp_path):
     for section in ["Decide", "Explore", "Try"]:
         assert section in nav
     no_traceback(page)
-    shoot(page, "01-home")
+    shoot(page, "01-home", shots_dir)
 
     go(page, "Guide")
-    shoot(page, "02-guide")
+    shoot(page, "02-guide", shots_dir)
 
     # The questionnaire: change answers, get the recommendation.
     go(page, "Get a recommendation")
@@ -70,7 +78,7 @@ def test_the_whole_journey(served_app, page, tmp_path):
     assert top_pick
     assert f"requests_per_day={REQUESTS_PER_DAY}" in page.url  # the link reproduces the answers
     no_traceback(page)
-    shoot(page, "03-recommendation")
+    shoot(page, "03-recommendation", shots_dir)
 
     # Costs: the traffic comes from the answers, the charts draw; a reload keeps both.
     go(page, "Costs")
@@ -83,7 +91,7 @@ def test_the_whole_journey(served_app, page, tmp_path):
     page.get_by_role("heading", name=f"Monthly cost at {REQUESTS_PER_DAY:,} requests/day").wait_for()
     page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot .main-svg').length >= 4")
     no_traceback(page)
-    shoot(page, "04-costs")
+    shoot(page, "04-costs", shots_dir)
 
     # Compare the two bundled local models: both answers stream in.
     pytest.importorskip("llama_cpp", reason="the local extra is not installed")
@@ -99,7 +107,7 @@ def test_the_whole_journey(served_app, page, tmp_path):
     answers = page.locator('[data-testid="stColumn"] [data-testid="stMarkdownContainer"]').all_inner_texts()
     assert sum(1 for text in answers if len(text.strip()) > 10) >= 2
     no_traceback(page)
-    shoot(page, "05-compare")
+    shoot(page, "05-compare", shots_dir)
 
     # Back to the recommendation (no need to answer again), then the HTML report.
     go(page, "Get a recommendation")
@@ -118,12 +126,12 @@ def test_the_whole_journey(served_app, page, tmp_path):
     assert "Help-centre assistant for our customers" in html
     no_traceback(page)
     button.scroll_into_view_if_needed()
-    shoot(page, "06-report-download")
+    shoot(page, "06-report-download", shots_dir)
 
     page.goto(saved.as_uri())
     page.locator(".top-pick").wait_for()
     assert page.locator(".top-pick").text_content() == top_pick
-    shoot(page, "07-report")
+    shoot(page, "07-report", shots_dir)
 
     # The dark theme: the costs page's charts and cards must stay readable.
     page.emulate_media(color_scheme="dark")
@@ -132,4 +140,4 @@ def test_the_whole_journey(served_app, page, tmp_path):
     page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot .main-svg').length >= 4")
     background = page.evaluate("() => getComputedStyle(document.querySelector('[data-testid=\"stApp\"]')).backgroundColor")
     assert background == "rgb(14, 17, 23)"  # .streamlit/config.toml's [theme.dark] backgroundColor
-    shoot(page, "08-costs-dark")
+    shoot(page, "08-costs-dark", shots_dir)
