@@ -201,7 +201,7 @@ def _part_value(name: str, pick: Pick) -> str:
 
 def describe_tradeoff(pick: Pick, best: Pick) -> str:
     """One sentence: what this pick gains and gives up against the top pick, with the numbers."""
-    gains, losses = [], []
+    gains, slight, losses = [], [], []
     for name, part in pick.score_parts.items():
         if part.weight == 0:
             continue
@@ -209,8 +209,11 @@ def describe_tradeoff(pick: Pick, best: Pick) -> str:
         numbers = f"({_part_value(name, pick)} vs {_part_value(name, best)})"
         if diff > 0.05:
             gains.append((diff * part.weight, f"{_BETTER[name]} {numbers}"))
+        elif diff > 0.005:  # small, but saying "no part where it is ahead" would be false
+            slight.append((diff * part.weight, f"slightly {_BETTER[name]} {numbers}"))
         elif diff < -0.05:
             losses.append((-diff * part.weight, f"{_WORSE[name]} {numbers}"))
+    gains = gains or sorted(slight, reverse=True)[:1]
     gains.sort(reverse=True)
     losses.sort(reverse=True)
     name, other = pick.model.name, best.model.name

@@ -348,3 +348,15 @@ def test_property_results_are_deterministic(cat, raw):
     shuffled = recommend(reversed_catalogue, answers, top=5).to_dict()
     assert first == again
     assert [p["id"] for p in first["recommendations"]] == [p["id"] for p in shuffled["recommendations"]]
+
+
+def test_a_runner_up_slightly_ahead_on_a_part_says_so_instead_of_no_part_ahead():
+    cat = catalogue(
+        model("cheap", input_usd_per_mtok=0.1, output_usd_per_mtok=0.4, benchmarks={"mmlu": {"score": 80, "source": "s"}}),
+        model("pricier", input_usd_per_mtok=1, output_usd_per_mtok=4, benchmarks={"mmlu": {"score": 80.3, "source": "s"}}),
+        model("weak", input_usd_per_mtok=9, output_usd_per_mtok=36, benchmarks={"mmlu": {"score": 60, "source": "s"}}),
+    )
+    result = run(cat, priorities={"quality": 1, "cost": 5, "latency": 0})
+    assert [p.model.id for p in result.picks[:2]] == ["cheap", "pricier"]
+    assert result.runner_up.tradeoff.startswith("Pricier against Cheap: slightly higher capability (")
+    assert "no part where it is ahead" not in result.runner_up.tradeoff
