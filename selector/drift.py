@@ -20,6 +20,13 @@ from selector.errors import SelectorError
 
 PRICE_MAP_FILE = "model_prices_and_context_window_backup.json"
 TOKENS_PER_MTOK = 1_000_000
+# Words a price_note must contain to explain a difference in each field.
+_PRICE_WORDS = ("price", "$", "cost", "free", "tier", "per 1m", "mtok")
+_NOTE_WORDS = {
+    "input_usd_per_mtok": _PRICE_WORDS,
+    "output_usd_per_mtok": _PRICE_WORDS,
+    "context_tokens": ("context", "window", "input limit", "max_input"),
+}
 
 
 @dataclass(frozen=True)
@@ -35,7 +42,9 @@ class Difference:
 
     @property
     def explained(self) -> bool:
-        return bool(self.price_note)
+        """The model's price_note speaks of this field's subject (a note about prices does not excuse a context gap)."""
+        note = (self.price_note or "").lower()
+        return any(word in note for word in _NOTE_WORDS[self.field])
 
 
 @dataclass(frozen=True)
@@ -180,13 +189,13 @@ def format_report(report: DriftReport) -> str:
     """A plain-text report: differences (explained or not), then the models the map does not know."""
     lines = [
         f"Compared {report.compared} models with {report.source}: {len(report.differences)} differences, "
-        f"{len(report.unexplained)} without a price_note."
+        f"{len(report.unexplained)} not explained by a price_note."
     ]
     if report.differences:
         lines.append("")
         lines.append("Differences (model, field: ours vs LiteLLM's):")
         for d in report.differences:
-            why = f"explained: {d.price_note}" if d.explained else "UNEXPLAINED (add a price_note or fix the value)"
+            why = f"explained: {d.price_note}" if d.explained else "UNEXPLAINED (fix the value, or say why in price_note naming the price or context window)"
             lines.append(
                 f"  {d.model_id} [{d.litellm_id}] {d.field}: {_shown(d.ours, d.field)} vs "
                 f"{_shown(d.litellm, d.field)} - {why}"

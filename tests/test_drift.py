@@ -63,6 +63,18 @@ def test_differing_price_with_note_is_accepted():
     assert report.unexplained == []
 
 
+
+def test_a_note_about_prices_does_not_explain_a_context_difference():
+    report = compare_catalogue(
+        _catalogue(entry("acme-mini", litellm_id="acme-mini", input_usd_per_mtok=0.25, output_usd_per_mtok=0.6,
+                         context_tokens=64_000, price_note="Acme raised the price on 2026-10-01; LiteLLM lags.")),
+        PRICE_MAP,
+    )
+    by_field = {d.field: d for d in report.differences}
+    assert by_field["input_usd_per_mtok"].explained
+    assert not by_field["context_tokens"].explained
+    assert report.unexplained == [by_field["context_tokens"]]
+
 @pytest.mark.parametrize(
     "overrides, field, ours, theirs",
     [
@@ -112,15 +124,15 @@ def test_format_report_lists_every_difference():
     report = compare_catalogue(
         _catalogue(
             entry("acme-large", litellm_id="acme-large", input_usd_per_mtok=2.0, output_usd_per_mtok=15.0,
-                  context_tokens=100_000, price_note="Batch price."),
+                  context_tokens=100_000, price_note="Batch price; the card gives a 100k context window."),
             entry("acme-mini", litellm_id="acme-mini", input_usd_per_mtok=0.2, output_usd_per_mtok=0.6,
                   context_tokens=128_000),
         ),
         PRICE_MAP,
     )
     text = format_report(report)
-    assert "3 differences, 1 without a price_note" in text
-    assert "acme-large [acme-large] input_usd_per_mtok: $2/1M vs $3/1M - explained: Batch price." in text
+    assert "3 differences, 1 not explained by a price_note" in text
+    assert "acme-large [acme-large] input_usd_per_mtok: $2/1M vs $3/1M - explained: Batch price; the card gives a 100k context window." in text
     assert "acme-large [acme-large] context_tokens: 100,000 tokens vs 200,000 tokens" in text
     assert "acme-mini [acme-mini] input_usd_per_mtok: $0.2/1M vs $0.15/1M - UNEXPLAINED" in text
     as_json = report.to_dict()
@@ -170,7 +182,7 @@ def test_real_catalogue_has_no_unexplained_drift(real_report):
     unexplained = [
         f"{d.model_id} {d.field}: ours {d.ours}, LiteLLM's {d.litellm} ({d.litellm_id})" for d in real_report.unexplained
     ]
-    assert not unexplained, "differences without a price_note:\n" + "\n".join(unexplained)
+    assert not unexplained, "differences no price_note explains:\n" + "\n".join(unexplained)
 
 
 def test_real_catalogue_litellm_ids_exist_in_the_map(real_report):
