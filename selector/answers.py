@@ -107,6 +107,9 @@ def parse_answers(data: object, source: str = "<memory>", catalogue: Catalogue |
         answers = Answers.model_validate(dict(data))
     except ValidationError as exc:
         lines = [f"answers {source}: {_field_path(e['loc'])} {_error_text(e)}" for e in exc.errors()]
+        allow = data.get("allow")
+        if catalogue is not None and isinstance(allow, list):  # report unknown ids in the same pass
+            lines += _allow_problems([a for a in allow if isinstance(a, str)], catalogue, source)
         raise AnswersError("\n".join(lines)) from None
     if catalogue is not None:
         check_allow(answers, catalogue, source)
@@ -115,16 +118,21 @@ def parse_answers(data: object, source: str = "<memory>", catalogue: Catalogue |
 
 def check_allow(answers: Answers, catalogue: Catalogue, source: str = "<memory>") -> None:
     """Every id in `allow` must exist in the catalogue (the message names the closest ids)."""
+    lines = _allow_problems(answers.allow, catalogue, source)
+    if lines:
+        raise AnswersError("\n".join(lines))
+
+
+def _allow_problems(allow: list[str] | None, catalogue: Catalogue, source: str) -> list[str]:
     known = catalogue.by_id
     lines = [
         f"answers {source}: allow[{i}] {unknown_id_message(model_id, catalogue.ids)}"
-        for i, model_id in enumerate(answers.allow or [])
+        for i, model_id in enumerate(allow or [])
         if model_id not in known
     ]
-    if answers.allow is not None and not answers.allow:
+    if allow is not None and not allow:
         lines.append(f"answers {source}: allow must list at least one model id, or be null for every model")
-    if lines:
-        raise AnswersError("\n".join(lines))
+    return lines
 
 
 def load_answers(path: str | Path, catalogue: Catalogue | None = None) -> Answers:

@@ -141,3 +141,13 @@ def test_query_ignores_other_pages_keys_and_reports_bad_values():
         answers_from_query({"priority_quality": "8"})
     with pytest.raises(AnswersError, match="context_tokens"):
         answers_from_query({"context_tokens": "lots"})
+
+
+def test_unknown_allow_ids_are_reported_with_the_other_problems_in_one_pass():
+    from selector.catalogue import load_catalogue
+
+    with pytest.raises(AnswersError) as info:
+        parse_answers({"priorities": {"quality": 9}, "allow": ["gpt-4o", "nope-model"]}, "a.yaml", load_catalogue())
+    lines = str(info.value).splitlines()
+    assert any(line.startswith("answers a.yaml: priorities.quality") for line in lines)
+    assert any(line.startswith("answers a.yaml: allow[1] unknown model id 'nope-model'") for line in lines)
