@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from conftest import wait_for_app
 
-ROOT = Path(__file__).resolve().parent.parent
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not (ROOT / "data" / "models.yaml").exists(), reason="data/models.yaml is not merged yet"),
-]
+pytestmark = pytest.mark.browser
 
 
 def test_costs_page_renders_its_charts(served_app, page):
@@ -20,7 +13,7 @@ def test_costs_page_renders_its_charts(served_app, page):
     wait_for_app(page)
     page.get_by_role("heading", name="Costs").first.wait_for()
     charts = page.locator('[data-testid="stPlotlyChart"]')
-    charts.first.wait_for()
+    charts.nth(3).wait_for()  # the four charts arrive one after another
     assert charts.count() == 4
     for index in range(4):
         chart = charts.nth(index)

@@ -105,7 +105,6 @@ def test_traffic_defaults_to_the_questionnaire_answers(small_catalogue):
     assert table(at).loc["GPT-4o", "API $/month"] == pytest.approx(0.0115 * 5000 * 30.4)
 
 
-@pytest.mark.skipif(not (ROOT / "data" / "models.yaml").exists(), reason="data/models.yaml is not merged yet")
 def test_page_runs_on_the_real_catalogue():
     at = open_costs_page()
     assert len(at.dataframe) >= 1 and len(at.get("plotly_chart")) == 4

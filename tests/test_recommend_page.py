@@ -165,7 +165,6 @@ def test_self_hosting_cost_basis_for_open_weights_on_premises(small_catalogue):
     assert "self-hosted" in at.metric[0].proto.help
 
 
-@pytest.mark.skipif(not (ROOT / "data" / "models.yaml").exists(), reason="data/models.yaml is not merged yet")
 @pytest.mark.parametrize("example", sorted((ROOT / "data" / "examples").glob("*.yaml")), ids=lambda p: p.name)
 def test_example_answers_render_on_the_real_catalogue(example):
     from selector.answers import answers_to_query, load_answers
