@@ -7,6 +7,12 @@ import streamlit as st
 from selector.answers import QUERY_KEYS, Answers, answers_from_query, answers_to_query, has_answers_in_query
 from selector.catalogue import Catalogue, load_catalogue
 from selector.errors import SelectorError
+from selector.local import stop_started_here_at_exit
+
+# Every page imports this module, so this runs once per app process: the llama.cpp servers any page
+# starts (compare, benchmark, routing...) are stopped when the app exits, Ctrl-C and SIGTERM included.
+# The CLI does not call it: `local serve` leaves its servers running.
+stop_started_here_at_exit()
 
 
 @st.cache_resource(show_spinner=False)

@@ -1,4 +1,3 @@
-import atexit
 import random
 import time
 
@@ -11,7 +10,7 @@ from selector.history import open_history
 from selector.live import (
     DEFAULT_PROMPT, MAX_TOKENS_CAP, SIDES, CallSettings, LiveRun, check_prompt, provider_key_name, resolve_model,
 )
-from selector.local import LOCAL_MODELS, ensure_server, stop_server
+from selector.local import LOCAL_MODELS, ensure_server
 from selector.scoring import recommend
 
 CUSTOM = "Custom OpenAI-compatible endpoint"
@@ -20,27 +19,12 @@ DEFAULTS = {"a": "smollm2-135m-instruct", "b": "gemma-3-270m"}
 VOTE_LABELS = {"a": "Left is better", "b": "Right is better", "tie": "Tie", "both_bad": "Both are bad"}
 
 
-@st.cache_resource(show_spinner=False)
-def _servers_started_by_this_app() -> dict[str, int]:
-    """alias -> pid of the local servers this Streamlit process started (stopped when it exits)."""
-    started: dict[str, int] = {}
-
-    def stop_ours() -> None:
-        for alias, pid in list(started.items()):
-            stop_server(alias, pid=pid)
-
-    atexit.register(stop_ours)
-    return started
-
-
 def start_local_servers(targets) -> None:
     """Start the bundled models' servers before streaming, with a spinner (the first start takes seconds)."""
     for target in targets:
         if target.local_alias:
             with st.spinner(f"Starting the local server for {target.label}..."):
-                info = ensure_server(target.local_alias)
-            if info.started_here:
-                _servers_started_by_this_app()[info.alias] = info.pid
+                info = ensure_server(target.local_alias)  # stopped when the app exits (pages/_common.py)
             if info.note:
                 st.info(info.note)
 

@@ -4,10 +4,16 @@ Each model is served by llama-cpp-python's OpenAI-compatible server, one process
 127.0.0.1, started on demand. Its pid and port live in a state file in the data directory so that
 every browser session and CLI process reuses the same server; a dead server is noticed and the
 next call starts a new one. Server logs go to files in the data directory.
+
+Servers run in a session of their own, so they outlive the process that started them (the CLI's
+`local serve` relies on it). A long-running program that should not leave them behind, like the
+web app, calls `stop_started_here_at_exit()` once: the servers that process started are then
+stopped when it exits.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import fcntl
 import hashlib
@@ -19,6 +25,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -198,14 +205,21 @@ def _assemble(model: LocalModel, target: Path) -> None:
 # --- servers ---------------------------------------------------------------------------------
 
 
-def _state_path() -> Path:
-    return data_dir() / "local-servers.json"
+# The servers this process started: (data directory, alias) -> pid. The directory is kept because
+# SELECTOR_DATA_DIR may differ by the time they are stopped (tests change it).
+_started_here: dict[tuple[str, str], int] = {}
+_started_lock = threading.Lock()
+_stop_at_exit_registered = False
+
+
+def _state_path(directory: Path | None = None) -> Path:
+    return (directory or data_dir()) / "local-servers.json"
 
 
 @contextlib.contextmanager
-def _locked():
+def _locked(directory: Path | None = None):
     """One process at a time reads-modifies-writes the state file and starts servers."""
-    with open(data_dir() / "local-servers.lock", "w") as fh:
+    with open((directory or data_dir()) / "local-servers.lock", "w") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             yield
@@ -213,15 +227,15 @@ def _locked():
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def _read_state() -> dict[str, dict]:
+def _read_state(directory: Path | None = None) -> dict[str, dict]:
     try:
-        return json.loads(_state_path().read_text())
+        return json.loads(_state_path(directory).read_text())
     except (OSError, ValueError):
         return {}
 
 
-def _write_state(state: dict[str, dict]) -> None:
-    path = _state_path()
+def _write_state(state: dict[str, dict], directory: Path | None = None) -> None:
+    path = _state_path(directory)
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_text(json.dumps(state, indent=1))
     tmp.replace(path)
@@ -320,8 +334,9 @@ def ensure_server(alias: str, port: int | None = None, timeout_s: float = START_
     model's default port is tried, then any free port.
     """
     model = get_local_model(alias)
-    with _locked():
-        state = _read_state()
+    directory = data_dir()
+    with _locked(directory):
+        state = _read_state(directory)
         info = _running(alias, state)
         if info is not None and (port is None or port == info.port):
             if _wait_healthy(info, timeout_s):
@@ -331,7 +346,9 @@ def ensure_server(alias: str, port: int | None = None, timeout_s: float = START_
             _terminate(info.pid)
         info = _start(model, port, timeout_s)
         state[alias] = {k: v for k, v in asdict(info).items() if k != "started_here"}
-        _write_state(state)
+        _write_state(state, directory)
+        with _started_lock:  # for stop_started_here()
+            _started_here[(str(directory), alias)] = info.pid
         return info
 
 
@@ -429,13 +446,17 @@ def _terminate(pid: int, grace_s: float = 5.0) -> None:
 def stop_server(alias: str, pid: int | None = None) -> bool:
     """Stop the recorded server of this model (only if it is `pid`, when given); True when one was stopped."""
     get_local_model(alias)
-    with _locked():
-        state = _read_state()
+    return _stop_recorded(alias, pid, data_dir())
+
+
+def _stop_recorded(alias: str, pid: int | None, directory: Path) -> bool:
+    with _locked(directory):
+        state = _read_state(directory)
         info = _running(alias, state)
         if pid is not None and (info is None or info.pid != pid):
             return False  # someone else's server now: leave it
         state.pop(alias, None)
-        _write_state(state)
+        _write_state(state, directory)
     if info is None:
         return False
     _terminate(info.pid)
@@ -445,3 +466,32 @@ def stop_server(alias: str, pid: int | None = None) -> bool:
 def stop_all() -> list[str]:
     """Stop every recorded server; the aliases that were running."""
     return [alias for alias in LOCAL_MODELS if stop_server(alias)]
+
+
+def stop_started_here() -> list[str]:
+    """Stop the servers this process started that are still running as recorded; their aliases.
+
+    A server replaced since, or stopped by `local stop`, is left alone (its pid is no longer recorded).
+    """
+    with _started_lock:
+        started = list(_started_here.items())
+        _started_here.clear()
+    stopped = []
+    for (directory, alias), pid in started:
+        if Path(directory).is_dir() and _stop_recorded(alias, pid, Path(directory)):
+            stopped.append(alias)
+    return stopped
+
+
+def stop_started_here_at_exit() -> None:
+    """Stop the servers this process starts when it exits; calling it again does nothing more.
+
+    The hook runs at a normal interpreter exit, which is also how Streamlit ends on Ctrl-C or
+    SIGTERM (it handles both signals by shutting its server down). The servers, in a session of
+    their own, never see the terminal's Ctrl-C themselves.
+    """
+    global _stop_at_exit_registered
+    with _started_lock:
+        if not _stop_at_exit_registered:
+            atexit.register(stop_started_here)
+            _stop_at_exit_registered = True

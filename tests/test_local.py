@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
+import subprocess
+import sys
 import time
 from dataclasses import replace
 
@@ -140,3 +143,21 @@ def test_stop_with_a_pid_leaves_a_newer_server_alone(own_servers):
     assert local.stop_server("smollm2-135m-instruct", pid=info.pid + 100000) is False
     assert _alive(info.pid)
     assert local.stop_server("smollm2-135m-instruct", pid=info.pid) is True
+
+
+@pytest.mark.local_models
+def test_stop_started_here_stops_this_process_servers_not_the_clis(own_servers, monkeypatch, tmp_path):
+    served = subprocess.run([sys.executable, "-m", "selector", "local", "serve", "--model", "gemma-3-270m"],
+                            capture_output=True, text=True, timeout=180, check=False)
+    assert served.returncode == 0, served.stderr
+    cli_pid = int(re.search(r"pid (\d+)", served.stdout).group(1))
+    assert _alive(cli_pid)  # the CLI has exited; its server keeps running
+    ours = local.ensure_server("smollm2-135m-instruct")
+    assert ours.started_here and not local.ensure_server("gemma-3-270m").started_here
+    with monkeypatch.context() as m:  # the data directory of the moment does not matter at exit
+        m.setenv("SELECTOR_DATA_DIR", str(tmp_path / "elsewhere"))
+        assert local.stop_started_here() == ["smollm2-135m-instruct"]
+    assert not _alive(ours.pid) and _alive(cli_pid)
+    assert local.stop_started_here() == []
+    status = {row["model"]: row["running"] for row in local.server_status()}
+    assert status == {"smollm2-135m-instruct": False, "gemma-3-270m": True}
