@@ -37,7 +37,7 @@ def test_upload_the_example_prompts_and_benchmark_the_local_models(served_app, p
     page.locator('[data-testid="stDataFrame"]:visible').first.wait_for()
     assert page.locator('[data-testid="stDataFrame"]:visible').count() == 1
     charts = page.locator('[data-testid="stPlotlyChart"]')
-    charts.first.wait_for()
+    charts.nth(1).wait_for()  # the charts arrive one after another
     assert charts.count() == 2
     titles = []
     for index in range(2):

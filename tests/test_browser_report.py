@@ -39,7 +39,7 @@ def test_download_the_html_report_and_open_it(served_app, page, tmp_path):
     # Offline: the file must render with no network at all.
     page.context.route(re.compile(r"^https?://"), lambda route: route.abort())
     page.goto(saved.as_uri())
-    page.locator(".js-plotly-plot").first.wait_for()
+    page.locator(".js-plotly-plot .main-svg").nth(2).wait_for()
     assert page.locator(".js-plotly-plot").count() == 3
     assert page.locator(".js-plotly-plot .main-svg").count() >= 3  # plotly drew, not just left empty divs
     assert page.locator(".top-pick").text_content() == top_name
