@@ -147,6 +147,7 @@ def test_stop_with_a_pid_leaves_a_newer_server_alone(own_servers):
 
 @pytest.mark.local_models
 def test_stop_started_here_stops_this_process_servers_not_the_clis(own_servers, monkeypatch, tmp_path):
+    monkeypatch.setattr(local, "_started_here", {})  # only this test's servers: earlier tests' stay recorded
     served = subprocess.run([sys.executable, "-m", "selector", "local", "serve", "--model", "gemma-3-270m"],
                             capture_output=True, text=True, timeout=180, check=False)
     assert served.returncode == 0, served.stderr
