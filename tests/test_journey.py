@@ -96,7 +96,7 @@ def test_the_whole_journey(served_app, page, tmp_path, shots_dir):
     # Compare the two bundled local models: both answers stream in.
     pytest.importorskip("llama_cpp", reason="the local extra is not installed")
     go(page, "Compare two models live")
-    assert "top picks" in page.inner_text("body")  # the answers reached this page too
+    page.get_by_text("top picks").first.wait_for()  # the answers reached this page too
     page.get_by_role("button", name="Compare", exact=True).click()
     page.wait_for_function(
         "() => (document.body.innerText.match(/first token [0-9.]+ s/g) || []).length === 2", timeout=180_000,
