@@ -62,7 +62,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     import json
 
     from selector.history import open_history
-    from selector.live import CallSettings, compare, resolve_model
+    from selector.live import CallSettings, compare
     from selector.local import ensure_server
 
     settings = CallSettings(

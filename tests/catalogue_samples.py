@@ -77,6 +77,19 @@ SAMPLE_ENTRIES = [
 ]
 
 
+def priced_entry(model_id: str, **overrides) -> dict:
+    """entry() at GPT-4o's list price ($2.50 / $10 per 1M tokens) with no strengths: the page tests' baseline,
+    so every cost they assert can be worked out by hand."""
+    return entry(model_id, **({"input_usd_per_mtok": 2.5, "output_usd_per_mtok": 10.0, "strengths": []} | overrides))
+
+
+def use_catalogue(tmp_path: Path, monkeypatch, entries: list[dict]) -> Path:
+    """Write `entries` as a catalogue and point the app at it (SELECTOR_CATALOGUE)."""
+    path = write_catalogue(tmp_path / "models.yaml", {"models": entries})
+    monkeypatch.setenv("SELECTOR_CATALOGUE", str(path))
+    return path
+
+
 def sample_data() -> dict:
     return {"models": copy.deepcopy(SAMPLE_ENTRIES)}
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -113,3 +112,36 @@ def wait_for_app(page) -> None:
     page.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000
     )
+
+
+def open_app_page(page: str, timeout: float = 30, query: dict | None = None, session: dict | None = None):
+    """AppTest of app.py switched to `page` (e.g. "pages/costs.py"), with optional URL query and session state;
+    fails on any exception the page raised."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
+    for key, value in (session or {}).items():
+        at.session_state[key] = value
+    at.run()
+    at.switch_page(page)
+    if query:
+        at.query_params.update(query)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def download_html_report(page, folder: Path) -> Path:
+    """On the recommendation page: prepare the report, download the HTML and save it into `folder`."""
+    import re
+
+    page.get_by_role("button", name="Prepare report").click()
+    wait_for_app(page)
+    button = page.get_by_role("button", name=re.compile("Download HTML"))
+    button.wait_for()
+    with page.expect_download() as info:
+        button.click()
+    assert info.value.suggested_filename.endswith(".html")
+    saved = folder / info.value.suggested_filename
+    info.value.save_as(saved)
+    return saved

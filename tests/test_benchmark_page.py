@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import open_app_page
 from streamlit.testing.v1 import AppTest
 
 from selector.benchmark import PromptRow, check_models, run_benchmark
@@ -17,11 +18,7 @@ CANARY = "sk-test-CANARY-benchpage-0123456789abcdef"
 
 
 def open_page() -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-    at.run()
-    at.switch_page("pages/benchmark.py").run()
-    assert not at.exception, at.exception
-    return at
+    return open_app_page("pages/benchmark.py", TIMEOUT)
 
 
 def test_the_page_opens_offline_with_the_example_prompts_and_the_local_pair():

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import wait_for_app
+from conftest import download_html_report, wait_for_app
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,16 +24,7 @@ def test_download_the_html_report_and_open_it(served_app, page, tmp_path):
     top.wait_for()
     top_name = top.text_content().removeprefix("1. ").strip()
 
-    page.get_by_role("button", name="Prepare report").click()
-    wait_for_app(page)
-    button = page.get_by_role("button", name=re.compile("Download HTML"))
-    button.wait_for()
-    with page.expect_download() as info:
-        button.click()
-    download = info.value
-    assert download.suggested_filename.endswith(".html")
-    saved = tmp_path / download.suggested_filename
-    download.save_as(saved)
+    saved = download_html_report(page, tmp_path)
     assert page.locator('[data-testid="stException"]').count() == 0
 
     # Offline: the file must render with no network at all.

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from conftest import open_app_page
 from streamlit.testing.v1 import AppTest
 
 from local_servers import local_servers  # noqa: F401  (session fixture)
@@ -17,11 +18,7 @@ TIMEOUT = 180  # the first run imports litellm (about 3 s) and two small models 
 
 
 def open_page(path: str = "pages/compare.py") -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-    at.run()
-    at.switch_page(path).run()
-    assert not at.exception, at.exception
-    return at
+    return open_app_page(path, TIMEOUT)
 
 
 def texts(elements) -> list[str]:

@@ -5,47 +5,31 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
+from catalogue_samples import priced_entry, use_catalogue
+from conftest import open_app_page
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT_S = 30
 
 
-def entry(model_id: str, **fields) -> dict:
-    base = {
-        "id": model_id, "name": model_id.upper(), "provider": "Test", "family": "Test", "open_weights": False,
-        "license": "test", "params_b": None, "context_tokens": 128_000, "max_output_tokens": 4096,
-        "input_usd_per_mtok": 2.5, "output_usd_per_mtok": 10.0, "price_source": "https://example.test/pricing",
-        "input_modalities": ["text"], "output_modalities": ["text"], "languages": ["en"],
-        "release_date": None, "sources": ["https://example.test"], "as_of": "2026-11-01",
-    }
-    base.update(fields)
-    return base
 
 
 @pytest.fixture
 def small_catalogue(tmp_path, monkeypatch):
     """A three-model catalogue in place of data/models.yaml, so every figure is known by hand."""
     models = [
-        entry("gpt-4o", name="GPT-4o", cached_input_usd_per_mtok=1.25,
+        priced_entry("gpt-4o", name="GPT-4o", cached_input_usd_per_mtok=1.25,
               benchmarks={"mmlu": {"score": 88.7, "source": "https://example.test"}}),
-        entry("open-70b", name="Open 70B", open_weights=True, params_b=70, input_usd_per_mtok=0.6,
+        priced_entry("open-70b", name="Open 70B", open_weights=True, params_b=70, input_usd_per_mtok=0.6,
               output_usd_per_mtok=0.6, benchmarks={"mmlu": {"score": 83.6, "source": "https://example.test"}}),
-        entry("secret", name="Secret", input_usd_per_mtok=None, output_usd_per_mtok=None, price_source=None),
+        priced_entry("secret", name="Secret", input_usd_per_mtok=None, output_usd_per_mtok=None, price_source=None),
     ]
-    path = tmp_path / "models.yaml"
-    path.write_text(yaml.safe_dump({"models": models}), encoding="utf-8")
-    monkeypatch.setenv("SELECTOR_CATALOGUE", str(path))
-    return path
+    return use_catalogue(tmp_path, monkeypatch, models)
 
 
 def open_costs_page() -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT_S)
-    at.run()
-    at.switch_page("pages/costs.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_app_page("pages/costs.py", TIMEOUT_S)
 
 
 def table(at: AppTest):
@@ -93,11 +77,8 @@ def test_traffic_defaults_to_the_questionnaire_answers(small_catalogue):
     from selector.answers import Answers
     from selector.costs import Traffic
 
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT_S)
-    at.session_state["answers"] = Answers(traffic=Traffic(requests_per_day=5000, input_tokens=3000, output_tokens=400))
-    at.run()
-    at.switch_page("pages/costs.py").run()
-    assert not at.exception, [e.value for e in at.exception]
+    answers = Answers(traffic=Traffic(requests_per_day=5000, input_tokens=3000, output_tokens=400))
+    at = open_app_page("pages/costs.py", TIMEOUT_S, session={"answers": answers})
     assert at.number_input(key="costs_requests_per_day").value == 5000
     assert at.number_input(key="costs_input_tokens").value == 3000
     assert any("questionnaire" in c.value for c in at.caption)

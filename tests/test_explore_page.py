@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from catalogue_samples import sample_data, write_catalogue
+from conftest import open_app_page
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,11 +19,7 @@ ACTIVE = ["acme-large", "acme-mini", "beta-open-70b", "beta-open-8b", "gamma-vis
 def app(tmp_path, monkeypatch) -> AppTest:
     """The explorer on the six-model sample catalogue (SELECTOR_CATALOGUE points the app at it)."""
     monkeypatch.setenv("SELECTOR_CATALOGUE", str(write_catalogue(tmp_path / "sample.yaml", sample_data())))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, at.exception
-    return at
+    return open_app_page(PAGE)
 
 
 def table_ids(at: AppTest) -> list[str]:

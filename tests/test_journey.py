@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import wait_for_app
+from conftest import download_html_report, wait_for_app
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC_SHOTS = ROOT / "docs" / "screenshots"
@@ -113,19 +113,12 @@ def test_the_whole_journey(served_app, page, tmp_path, shots_dir):
     go(page, "Get a recommendation")
     page.locator("h3").filter(has_text=re.compile(r"^1\. ")).first.wait_for()
     assert page.locator("h3").filter(has_text=re.compile(r"^1\. ")).first.text_content() == f"1. {top_pick}"
-    page.get_by_role("button", name="Prepare report").click()
-    wait_for_app(page)
-    button = page.get_by_role("button", name=re.compile("Download HTML"))
-    button.wait_for()
-    with page.expect_download() as info:
-        button.click()
-    saved = tmp_path / info.value.suggested_filename
-    info.value.save_as(saved)
+    saved = download_html_report(page, tmp_path)
     html = saved.read_text(encoding="utf-8")
     assert top_pick in html
     assert "Help-centre assistant for our customers" in html
     no_traceback(page)
-    button.scroll_into_view_if_needed()
+    page.get_by_role("button", name=re.compile("Download HTML")).scroll_into_view_if_needed()
     shoot(page, "06-report-download", shots_dir)
 
     page.goto(saved.as_uri())

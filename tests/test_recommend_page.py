@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
+from catalogue_samples import priced_entry, use_catalogue
+from conftest import open_app_page
 from streamlit.testing.v1 import AppTest
 
 from selector.answers import answers_from_query, parse_answers
@@ -13,47 +14,25 @@ from selector.answers import answers_from_query, parse_answers
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT_S = 30
 PAGE = "pages/recommend.py"
-
-
-def entry(model_id: str, **fields) -> dict:
-    base = {
-        "id": model_id, "name": model_id.upper(), "provider": "Test", "family": "Test", "open_weights": False,
-        "license": "test", "params_b": None, "context_tokens": 128_000, "max_output_tokens": 4096,
-        "input_usd_per_mtok": 2.5, "output_usd_per_mtok": 10.0, "price_source": "https://example.test/pricing",
-        "input_modalities": ["text"], "output_modalities": ["text"], "languages": ["en"],
-        "benchmarks": {"mmlu": {"score": 80, "source": "https://example.test"}},
-        "release_date": None, "sources": ["https://example.test"], "as_of": "2026-11-01",
-    }
-    base.update(fields)
-    return base
+MMLU_80 = {"mmlu": {"score": 80, "source": "https://example.test"}}
 
 
 @pytest.fixture
 def small_catalogue(tmp_path, monkeypatch):
     """Four models in place of data/models.yaml: a strong one, a cheap one, a short-context one, an open one."""
     models = [
-        entry("strong", name="Strong", benchmarks={"mmlu": {"score": 90, "source": "https://example.test"}},
+        priced_entry("strong", name="Strong", benchmarks={"mmlu": {"score": 90, "source": "https://example.test"}},
               input_usd_per_mtok=10, output_usd_per_mtok=30, context_tokens=200_000),
-        entry("cheap", name="Cheap", input_usd_per_mtok=0.1, output_usd_per_mtok=0.4),
-        entry("short", name="Short", context_tokens=16_000),
-        entry("open-8b", name="Open 8B", open_weights=True, params_b=8, input_usd_per_mtok=None,
-              output_usd_per_mtok=None, price_source=None),
+        priced_entry("cheap", name="Cheap", input_usd_per_mtok=0.1, output_usd_per_mtok=0.4, benchmarks=MMLU_80),
+        priced_entry("short", name="Short", context_tokens=16_000, benchmarks=MMLU_80),
+        priced_entry("open-8b", name="Open 8B", open_weights=True, params_b=8, input_usd_per_mtok=None,
+                     output_usd_per_mtok=None, price_source=None, benchmarks=MMLU_80),
     ]
-    path = tmp_path / "models.yaml"
-    path.write_text(yaml.safe_dump({"models": models}), encoding="utf-8")
-    monkeypatch.setenv("SELECTOR_CATALOGUE", str(path))
-    return path
+    return use_catalogue(tmp_path, monkeypatch, models)
 
 
 def open_page(query: dict | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT_S)
-    at.run()
-    at.switch_page(PAGE)
-    if query:
-        at.query_params.update(query)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_app_page(PAGE, TIMEOUT_S, query=query)
 
 
 def submit(at: AppTest) -> AppTest:

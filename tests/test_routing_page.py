@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
+from conftest import open_app_page
 from streamlit.testing.v1 import AppTest
 
 from selector.benchmark import PromptRow, check_models, run_benchmark
@@ -17,11 +18,7 @@ CANARY = "sk-test-CANARY-routepage-0123456789abcdef"
 
 
 def open_page() -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-    at.run()
-    at.switch_page("pages/routing.py").run()
-    assert not at.exception, at.exception
-    return at
+    return open_app_page("pages/routing.py", TIMEOUT)
 
 
 def metrics(at) -> dict[str, str]:
