@@ -49,32 +49,109 @@ Strength = Literal[
     "fine_tuning",
     "safety",
 ]
-# Benchmarks the catalogue may carry; every score is a percentage (0..100).
-BENCHMARKS: dict[str, str] = {
-    "mmlu": "MMLU (general knowledge, %)",
-    "mmlu_pro": "MMLU-Pro (harder general knowledge, %)",
-    "gpqa_diamond": "GPQA Diamond (graduate-level science reasoning, %)",
-    "math": "MATH (competition mathematics, %)",
-    "aime": "AIME (olympiad mathematics, %; the year is in the source)",
-    "humaneval": "HumanEval (Python code generation, pass@1 %)",
-    "livecodebench": "LiveCodeBench (fresh coding problems, %)",
-    "swe_bench_verified": "SWE-bench Verified (real repository fixes, %)",
-    "mmmu": "MMMU (multimodal understanding, %)",
-    "ifeval": "IFEval (instruction following, %)",
+class _Closed(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BenchmarkSpec(_Closed):
+    """One comparable setting of one test: every score filed under this key was measured this way."""
+
+    label: str
+    shots: int | None  # None: not a few-shot test (arena ratings, agentic tasks)
+    cot: bool | None  # chain of thought before the answer; None: not applicable
+    metric: str
+    low: float = 0.0  # the scale's floor and ceiling (percentages unless said otherwise)
+    high: float = 100.0
+    language: str | None = None  # language tests: the one language this key measures (None: English)
+    independent: bool = False  # measured by a third party the same way for every model (arena, index)
+
+
+def _spec(label: str, shots: int | None, cot: bool | None, metric: str, **extra) -> BenchmarkSpec:
+    return BenchmarkSpec(label=label, shots=shots, cot=cot, metric=metric, **extra)
+
+
+# One key per comparable setting: a score measured another way (other shots, CoT on/off, another
+# year's AIME, MATH against MATH-500, avg@k against pass@1) goes under its own key or not at all.
+BENCHMARK_SPECS: dict[str, BenchmarkSpec] = {
+    "mmlu": _spec("MMLU, 5-shot (general knowledge, %)", 5, False, "accuracy"),
+    "mmlu_cot": _spec("MMLU, 0-shot chain of thought (general knowledge, %)", 0, True, "accuracy"),
+    "mmlu_pro": _spec("MMLU-Pro, 5-shot chain of thought (harder general knowledge, %)", 5, True, "accuracy"),
+    "mmlu_pro_0shot": _spec("MMLU-Pro, 0-shot chain of thought (harder general knowledge, %)", 0, True, "accuracy"),
+    "gpqa_diamond": _spec("GPQA Diamond, 0-shot chain of thought (graduate-level science, %)", 0, True, "pass@1"),
+    "math": _spec("MATH, full test set, chain of thought (competition mathematics, %)", 0, True, "accuracy"),
+    "math_500": _spec("MATH-500, 0-shot chain of thought (competition mathematics subset, %)", 0, True, "pass@1"),
+    "aime_2024": _spec("AIME 2024, pass@1 (olympiad mathematics, %)", 0, True, "pass@1"),
+    "aime_2025": _spec("AIME 2025, pass@1 (olympiad mathematics, %)", 0, True, "pass@1"),
+    "humaneval": _spec("HumanEval, 0-shot pass@1 (Python code generation, %)", 0, False, "pass@1"),
+    "livecodebench": _spec("LiveCodeBench, pass@1 (fresh coding problems, %; window in the snapshot note)", 0, True, "pass@1"),
+    "swe_bench_verified": _spec("SWE-bench Verified, agentic (real repository fixes, % resolved)", None, None, "resolved"),
+    "mmmu": _spec("MMMU validation, 0-shot (multimodal understanding, %)", 0, None, "accuracy"),
+    "ifeval": _spec("IFEval, prompt-level strict (instruction following, %)", 0, False, "prompt_strict"),
+    "ifeval_avg": _spec("IFEval, mean of prompt and instruction strict (instruction following, %)", 0, False, "average_strict"),
+    "lmarena_text": _spec(
+        "LMArena text Elo (independent human preference rating)", None, None, "elo",
+        low=800.0, high=1800.0, independent=True,
+    ),
+    # Language evidence: each key measures one language.
+    "c_eval": _spec("C-Eval, 5-shot (Chinese knowledge, %)", 5, False, "accuracy", language="zh"),
+    "cmmlu": _spec("CMMLU, 5-shot (Chinese knowledge, %)", 5, False, "accuracy", language="zh"),
+    "mmmlu_zh": _spec("MMMLU Chinese, 0-shot (translated MMLU, %)", 0, None, "accuracy", language="zh"),
+    "mmmlu_es": _spec("MMMLU Spanish, 0-shot (translated MMLU, %)", 0, None, "accuracy", language="es"),
+    "mmmlu_fr": _spec("MMMLU French, 0-shot (translated MMLU, %)", 0, None, "accuracy", language="fr"),
+    "mmmlu_de": _spec("MMMLU German, 0-shot (translated MMLU, %)", 0, None, "accuracy", language="de"),
+    "mmmlu_ja": _spec("MMMLU Japanese, 0-shot (translated MMLU, %)", 0, None, "accuracy", language="ja"),
+    "mgsm": _spec("MGSM, all languages (multilingual grade-school math, %)", 0, True, "accuracy", language="mul"),
+    "jmmlu": _spec("JMMLU, 5-shot (Japanese knowledge, %)", 5, False, "accuracy", language="ja"),
+    "kmmlu": _spec("KMMLU, 5-shot (Korean knowledge, %)", 5, False, "accuracy", language="ko"),
+}
+BENCHMARKS: dict[str, str] = {key: spec.label for key, spec in BENCHMARK_SPECS.items() if spec.language is None}
+LANGUAGE_BENCHMARKS: dict[str, str] = {
+    key: spec.label for key, spec in BENCHMARK_SPECS.items() if spec.language is not None
 }
 BenchmarkName = Literal[tuple(BENCHMARKS)]  # type: ignore[valid-type]
+LanguageBenchmarkName = Literal[tuple(LANGUAGE_BENCHMARKS)]  # type: ignore[valid-type]
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9.\-]*$")
 _LANG = re.compile(r"^[a-z]{2}$")
 
 
-class _Closed(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
 class BenchmarkScore(_Closed):
-    score: float = Field(ge=0, le=100)
+    """A published score with the setting it was measured in and the snapshot it belongs to."""
+
+    score: float
+    shots: int | None = Field(ge=0)
+    cot: bool | None
+    thinking: bool  # extended thinking / reasoning on while answering
+    metric: str = Field(min_length=1)
+    snapshot: str = Field(min_length=1)  # the exact model version measured (e.g. gpt-4o-2024-05-13)
     source: str = Field(min_length=1)
+    date: dt.date | None = None  # when the figure was published or measured (required for independent ratings)
+    interval: tuple[float, float] | None = None  # a published 95% interval, where the source gives one
+    note: str | None = None
+
+
+class LanguageScore(BenchmarkScore):
+    """A score that measures one language (C-Eval, CMMLU, MMMLU per language, JMMLU, MGSM...)."""
+
+    benchmark: LanguageBenchmarkName  # type: ignore[valid-type]
+    language: str
+
+
+def setting_problems(key: str, score: BenchmarkScore) -> list[str]:
+    """Why a score cannot be filed under `key` (its setting differs from the key's), or []."""
+    spec = BENCHMARK_SPECS[key]
+    problems = []
+    if not spec.low <= score.score <= spec.high:
+        problems.append(f"score {score.score:g} is outside {key}'s scale {spec.low:g}..{spec.high:g}")
+    if score.shots != spec.shots:
+        problems.append(f"shots {score.shots} does not match {key} ({spec.shots}-shot); file it under another key")
+    if score.cot != spec.cot:
+        problems.append(f"cot {score.cot} does not match {key} (cot {spec.cot}); file it under another key")
+    if score.metric != spec.metric:
+        problems.append(f"metric {score.metric!r} does not match {key} ({spec.metric!r}); file it under another key")
+    if spec.independent and score.date is None:
+        problems.append(f"{key} is an independent rating and needs the date it was read")
+    return problems
 
 
 class Speed(_Closed):
@@ -83,6 +160,17 @@ class Speed(_Closed):
     ttft_ms: float | None = Field(default=None, gt=0)
     output_tokens_per_s: float | None = Field(default=None, gt=0)
     source: str = Field(min_length=1)
+    date: dt.date | None = None
+
+
+class Checked(_Closed):
+    """When each group of facts was last checked against its source."""
+
+    prices: dt.date | None = None
+    limits: dt.date | None = None  # context window, max output, modalities
+    benchmarks: dt.date | None = None
+    languages: dt.date | None = None
+    lifecycle: dt.date | None = None
 
 
 class Model(_Closed):
@@ -104,15 +192,26 @@ class Model(_Closed):
     input_modalities: list[Modality] = Field(min_length=1)
     output_modalities: list[OutputModality] = Field(min_length=1)
     reasoning: bool = False
+    # Whether a reasoning model can answer with no (or minimal) thinking: hybrid models, effort "minimal".
+    thinking_optional: bool | None = None
     strengths: list[Strength] = Field(default_factory=list)
     languages: list[str] = Field(min_length=1)
+    languages_source: str | None = None  # the model card the language list was taken from
+    language_scores: list[LanguageScore] = Field(default_factory=list)
     benchmarks: dict[BenchmarkName, BenchmarkScore] = Field(default_factory=dict)  # type: ignore[valid-type]
+    evidence_note: str | None = None  # required when no benchmark is published: what was looked for
     speed: Speed | None = None
+    # KV cache per token of context at 16-bit (2 x layers x kv_heads x head_dim x 2 bytes), from config.json.
+    kv_cache_kb_per_token: float | None = Field(default=None, gt=0)
     fine_tuning_api: bool | None = None
     release_date: dt.date | None
     status: Status = "active"
+    shutdown_date: dt.date | None = None  # announced end of service (API models)
+    successor: str | None = None  # the catalogue id the maker names as replacement
+    lifecycle_source: str | None = None
     litellm_id: str | None = None
     sources: list[str] = Field(min_length=1)
+    checked: Checked = Field(default_factory=Checked)
     as_of: dt.date
     notes: str | None = None
 
@@ -140,6 +239,25 @@ class Model(_Closed):
             raise ValueError("price_source is required when a price is given")
         if "text" not in self.input_modalities:
             raise ValueError("input_modalities must include 'text'")
+        problems = [f"benchmarks.{key}: {p}" for key, score in self.benchmarks.items() for p in setting_problems(key, score)]
+        for index, item in enumerate(self.language_scores):
+            spec = BENCHMARK_SPECS[item.benchmark]
+            where = f"language_scores[{index}] ({item.benchmark})"
+            problems += [f"{where}: {p}" for p in setting_problems(item.benchmark, item)]
+            if spec.language not in ("mul", item.language):
+                problems.append(f"{where}: language {item.language!r} but {item.benchmark} measures {spec.language!r}")
+            if not _LANG.match(item.language):
+                problems.append(f"{where}: language must be an ISO 639-1 code (got {item.language!r})")
+        if not self.benchmarks and not self.evidence_note:
+            problems.append("no benchmark: evidence_note must say that none is published (and what was searched)")
+        if self.shutdown_date is not None and not self.lifecycle_source:
+            problems.append("lifecycle_source is required when a shutdown_date is given")
+        if priced and self.checked.prices is None:
+            problems.append("checked.prices (the date the price was checked) is required when a price is given")
+        if self.benchmarks and self.checked.benchmarks is None:
+            problems.append("checked.benchmarks (the date the scores were checked) is required when benchmarks are given")
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
     @property
@@ -149,6 +267,14 @@ class Model(_Closed):
     @property
     def is_retired(self) -> bool:
         return self.status == "retired"
+
+    def days_to_shutdown(self, today: dt.date) -> int | None:
+        """Days from `today` until the announced shutdown (negative once past), or None when none is announced."""
+        return None if self.shutdown_date is None else (self.shutdown_date - today).days
+
+    def language_evidence(self, language: str) -> list[LanguageScore]:
+        """Scores measuring this language (MGSM counts for every language it covers)."""
+        return [s for s in self.language_scores if s.language == language]
 
     @property
     def has_api_price(self) -> bool:
@@ -162,6 +288,15 @@ class Catalogue(BaseModel):
 
     models: list[Model]
     path: str = "<memory>"
+
+    @model_validator(mode="after")
+    def _successors_known(self) -> Catalogue:
+        ids = {model.id for model in self.models}
+        unknown = [f"model {m.id!r}: successor {m.successor!r} is not in the catalogue" for m in self.models
+                   if m.successor is not None and m.successor not in ids]
+        if unknown:
+            raise ValueError("; ".join(unknown))
+        return self
 
     @cached_property
     def by_id(self) -> dict[str, Model]:
