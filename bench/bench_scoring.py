@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 from selector.answers import parse_answers
-from selector.catalogue import BENCHMARKS, DEFAULT_CATALOGUE, Catalogue, Model
+from selector.catalogue import BENCHMARK_SPECS, BENCHMARKS, DEFAULT_CATALOGUE, Catalogue, Model
 from selector.scoring import recommend
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,6 +26,13 @@ ANSWERS = {
     "latency_p95_ms": 3000, "budget_usd_per_month": 5000, "priorities": {"quality": 4, "cost": 3, "latency": 2},
     "traffic": {"requests_per_day": 5000, "input_tokens": 2000, "output_tokens": 300}, "fine_tuning": True,
 }
+
+
+def synthetic_score(name: str, rng: random.Random) -> dict:
+    spec = BENCHMARK_SPECS[name]
+    value = rng.uniform(1000, 1500) if spec.metric == "elo" else rng.uniform(20, 95)
+    return {"score": round(value, 1), "shots": spec.shots, "cot": spec.cot, "thinking": False, "metric": spec.metric,
+            "snapshot": "synthetic", "source": "synthetic", "date": dt.date(2026, 11, 1)}
 
 
 def synthetic_entry(i: int, rng: random.Random) -> dict:
@@ -45,8 +52,9 @@ def synthetic_entry(i: int, rng: random.Random) -> dict:
         "output_modalities": ["text"], "reasoning": rng.random() < 0.2,
         "strengths": rng.sample(["reasoning", "math", "code", "chat", "long_context", "multilingual"], 2),
         "languages": ["en"] + (["fr"] if rng.random() < 0.6 else []),
-        "benchmarks": {name: {"score": round(rng.uniform(20, 95), 1), "source": "synthetic"}
-                       for name in rng.sample(sorted(BENCHMARKS), rng.randint(0, 6))},
+        "benchmarks": {name: synthetic_score(name, rng) for name in rng.sample(sorted(BENCHMARKS), rng.randint(0, 6))},
+        "evidence_note": "synthetic: none published",
+        "checked": {"prices": dt.date(2026, 11, 1), "benchmarks": dt.date(2026, 11, 1)},
         "status": rng.choice(["active"] * 8 + ["deprecated", "retired"]),
         "release_date": None, "sources": ["https://example.com"], "as_of": dt.date(2026, 11, 1),
     }

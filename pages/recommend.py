@@ -10,10 +10,10 @@ from pages._common import (
     show_error_and_stop,
 )
 from pages._report import report_downloads
-from selector.answers import DEPLOYMENTS, USE_CASES, Answers, parse_answers
+from pages._recommend_view import show_recommendation
+from selector.answers import DEPLOYMENTS, DEVICES, THINKING_EFFORTS, USE_CASES, Answers, parse_answers
 from selector.errors import SelectorError
-from selector.recommendation import format_money
-from selector.rules import EDGE_MAX_PARAMS_B, PART_LABELS, USE_CASE_RULES
+from selector.rules import USE_CASE_RULES
 from selector.scoring import recommend
 
 DEPLOYMENT_LABELS = {
@@ -23,6 +23,9 @@ DEPLOYMENT_LABELS = {
     "edge": "On devices: phones and laptops (edge)",
 }
 MODALITY_LABELS = {"text": "Text", "image": "Images", "audio": "Audio", "video": "Video"}
+DEVICE_LABELS = {"phone": "Phone", "laptop": "Laptop", "edge_box": "Edge box (e.g. Jetson Orin)"}
+EFFORT_LABELS = {"auto": "Automatic: none when speed matters", "none": "None (answer at once)",
+                 "low": "Low", "high": "High (best answers, slowest)"}
 
 catalogue = catalogue_or_stop()
 st.title("Get a recommendation")
@@ -57,13 +60,14 @@ with st.form("questionnaire"):
     )
     languages = right.text_input(
         "Languages", ", ".join(d.languages), key="rec_languages",
-        help="ISO 639-1 codes, comma-separated (en, fr, zh). Models are scored on whether their makers list them.",
+        help="ISO 639-1 codes, comma-separated (en, fr, zh). A model whose card does not list a language is "
+        "ruled out; the others are scored on published per-language results (C-Eval, CMMLU, MMMLU, MGSM...).",
     )
     deployment = left.selectbox(
         "Where will it run?", DEPLOYMENTS, key="rec_deployment", index=DEPLOYMENTS.index(d.deployment), format_func=DEPLOYMENT_LABELS.get,
-        help="API: you pay per token and the provider runs it. Self-hosted: you rent or own GPUs (an H100 is about "
-        f"$2-3/hour) and need open weights. Edge: the model runs on the user's phone or laptop, so only small "
-        f"open-weights models fit (up to about {EDGE_MAX_PARAMS_B:g}B parameters) and nothing leaves the device.",
+        help="API: you pay per token, to the maker or a host serving open weights. Self-hosted: you rent or own GPUs "
+        "(an H100 is about $2-3/hour) and need open weights. Edge: the model runs on your users' devices: it must fit "
+        "the device's memory, there is no server bill, and nothing leaves the device.",
     )
     on_premises = right.checkbox(
         "Data must stay on our premises", d.data_must_stay_on_premises, key="rec_on_premises",
@@ -71,9 +75,10 @@ with st.form("questionnaire"):
         "on your own hardware qualify, and their cost becomes GPU time rather than a per-token price.",
     )
     latency = left.number_input(
-        "Latency target: p95 for a short reply, ms (leave empty for none)", key="rec_latency_p95_ms", min_value=1.0, value=d.latency_p95_ms,
-        step=100.0, help="Typical APIs answer in 0.5-2 s at p95; a self-hosted 8B model on an H100 in 50-200 ms; "
-        "under 100 ms needs a small distilled model. Reasoning models think for seconds.",
+        "Latency target: p95 time to first token, ms (leave empty for none)", key="rec_latency_p95_ms", min_value=1.0,
+        value=d.latency_p95_ms, step=100.0,
+        help="Checked against the p95 estimate, not the best case. Typical APIs start answering in 0.5-2 s; a "
+        "self-hosted 8B model on an H100 in 50-200 ms. A reasoning model's thinking comes before its first token.",
     )
     budget = right.number_input(
         "Budget, USD per month (leave empty for none)", key="rec_budget", min_value=0.0, value=d.budget_usd_per_month, step=100.0,
@@ -99,6 +104,32 @@ with st.form("questionnaire"):
     quality = p1.slider("Quality", 0, 5, d.priorities.quality, key="rec_quality", help="Weight of capability on your use cases.")
     cost = p2.slider("Cost", 0, 5, d.priorities.cost, key="rec_cost", help="Weight of the monthly cost for your traffic.")
     speed = p3.slider("Latency", 0, 5, d.priorities.latency, key="rec_latency", help="Weight of the estimated response time.")
+    o1, o2, o3 = st.columns(3)
+    policy = o1.text_input(
+        "Price open models by", d.offer_policy, key="rec_offer_policy",
+        help="cheapest (the cheapest live host in LiteLLM's price map), median (a typical host), "
+        "provider:NAME (one host, e.g. provider:together_ai) or self_host (your own GPUs).",
+    )
+    effort = o2.selectbox(
+        "Thinking effort (reasoning models)", THINKING_EFFORTS, THINKING_EFFORTS.index(d.thinking_effort),
+        key="rec_thinking_effort", format_func=EFFORT_LABELS.get,
+        help="Thinking tokens come before the first visible token and are billed as output. Models that can "
+        "answer without thinking are judged that way when you ask for speed.",
+    )
+    device = o3.selectbox(
+        "Device (edge deployment)", DEVICES, DEVICES.index(d.device), key="rec_device", format_func=DEVICE_LABELS.get,
+        help="Only used when the model runs on devices: its memory budget for a model and its memory bandwidth "
+        "decide what fits and how fast it answers. Override them below.",
+    )
+    m1, m2 = st.columns(2)
+    device_memory = m1.number_input(
+        "Device memory for the model, GB (empty = the device's default)", key="rec_device_memory_gb",
+        min_value=0.1, max_value=1024.0, value=d.device_memory_gb, step=0.5,
+    )
+    device_bandwidth = m2.number_input(
+        "Device memory bandwidth, GB/s (empty = the device's default)", key="rec_device_bandwidth",
+        min_value=1.0, max_value=10_000.0, value=d.device_bandwidth_gb_s, step=10.0,
+    )
     fine_tuning = st.checkbox(
         "We plan to fine-tune on our own data", d.fine_tuning, key="rec_fine_tuning",
         help="Open weights can be fine-tuned freely; some providers offer a fine-tuning API. Prompting solves "
@@ -125,6 +156,11 @@ if submitted:
         "priorities": {"quality": quality, "cost": cost, "latency": speed},
         "fine_tuning": fine_tuning,
         "allow": allow or None,
+        "offer_policy": policy or "cheapest",
+        "thinking_effort": effort,
+        "device": device,
+        "device_memory_gb": device_memory,
+        "device_bandwidth_gb_s": device_bandwidth,
     }
     try:
         saved = parse_answers(raw, "in the questionnaire", catalogue)
@@ -149,40 +185,5 @@ try:
 except SelectorError as exc:
     show_error_and_stop(exc)
 
-st.header("Recommendation")
-st.caption(
-    f"{result.candidates} of {result.catalogue_models} models meet every requirement "
-    f"(catalogue {result.catalogue_path}, facts as of {result.as_of}). Copy this page's link to share it."
-)
-if result.binding:
-    st.warning(result.binding, icon=":material/block:")
-
-for pick in result.picks:
-    with st.container(border=True):
-        head, money = st.columns([3, 1])
-        head.subheader(f"{pick.rank}. {pick.model.name}")
-        head.caption(f"`{pick.model.id}` · {pick.model.provider} · score {pick.score:.2f} of 1")
-        money.metric("Monthly cost", format_money(pick.monthly_cost_usd), help=f"Cost basis: {pick.cost_basis}")
-        for reason in pick.reasons:
-            st.markdown(f"- {reason}")
-        for name, part in pick.score_parts.items():
-            st.progress(
-                min(1.0, max(0.0, part.value)),
-                text=f"{PART_LABELS[name]}: {part.value:.2f} x weight {part.weight:g}",
-            )
-
-runner = result.runner_up
-if runner is not None and runner.tradeoff:
-    st.info(f"**Runner-up:** {runner.tradeoff}", icon=":material/balance:")
-
-with st.expander(f"Excluded models ({len(result.excluded)})"):
-    if result.excluded:
-        st.dataframe(
-            [{"Model": e.model.name, "id": e.model.id, "Why": "; ".join(e.reasons)} for e in result.excluded],
-            hide_index=True,
-            width="stretch",
-        )
-    else:
-        st.write("No model was excluded.")
-
+show_recommendation(result, catalogue)
 report_downloads(result, catalogue)

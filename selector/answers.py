@@ -6,6 +6,7 @@ The page, the CLI (`--answers FILE`, YAML or JSON) and the report all use this o
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
@@ -21,6 +22,11 @@ UseCase = Literal[
     "reasoning", "code", "long_documents", "multimodal", "realtime_chat", "summarization", "extraction", "general"
 ]
 Deployment = Literal["any", "api", "self_hosted", "edge"]
+ThinkingEffort = Literal["auto", "none", "low", "high"]
+Device = Literal["phone", "laptop", "edge_box"]
+THINKING_EFFORTS: tuple[str, ...] = ThinkingEffort.__args__  # type: ignore[attr-defined]
+DEVICES: tuple[str, ...] = Device.__args__  # type: ignore[attr-defined]
+_POLICY = re.compile(r"^(cheapest|median|self_host|provider:[a-z0-9_.\-]+)$")
 USE_CASES: tuple[str, ...] = UseCase.__args__  # type: ignore[attr-defined]
 DEPLOYMENTS: tuple[str, ...] = Deployment.__args__  # type: ignore[attr-defined]
 
@@ -53,6 +59,23 @@ class Answers(BaseModel):
     priorities: Priorities = Field(default_factory=Priorities)
     fine_tuning: bool = False
     allow: list[str] | None = None
+    # How an open-weights model is priced: its cheapest live hosted offer, the median one, one named
+    # provider's ("provider:together_ai"), or self-hosting on rented GPUs.
+    offer_policy: str = "cheapest"
+    # Thinking effort for reasoning models; "auto" = the least a model allows when speed matters.
+    thinking_effort: ThinkingEffort = "auto"
+    # Edge deployment: the device class, with its memory budget for a model and bandwidth editable.
+    device: Device = "laptop"
+    device_memory_gb: float | None = Field(default=None, gt=0, le=1024)
+    device_bandwidth_gb_s: float | None = Field(default=None, gt=0, le=10_000)
+
+    @field_validator("offer_policy")
+    @classmethod
+    def _known_policy(cls, value: str) -> str:
+        value = value.strip().lower()
+        if not _POLICY.match(value):
+            raise ValueError("must be 'cheapest', 'median', 'self_host' or 'provider:NAME' (e.g. 'provider:together_ai')")
+        return value
 
     @field_validator("languages")
     @classmethod
@@ -157,9 +180,10 @@ _LISTS = ("use_cases", "modalities", "languages", "allow")
 _TRAFFIC = ("requests_per_day", "input_tokens", "output_tokens")
 _PRIORITIES = {"quality": "quality", "cost": "cost", "latency": "latency"}
 _PRIORITY_PREFIX = "priority_"
+_SCALARS = ("offer_policy", "thinking_effort", "device", "device_memory_gb", "device_bandwidth_gb_s")
 QUERY_KEYS = (
     "description", *_LISTS, "context_tokens", "deployment", "data_must_stay_on_premises", "latency_p95_ms",
-    *_TRAFFIC, "budget_usd_per_month", *(_PRIORITY_PREFIX + p for p in _PRIORITIES), "fine_tuning",
+    *_TRAFFIC, "budget_usd_per_month", *(_PRIORITY_PREFIX + p for p in _PRIORITIES), "fine_tuning", *_SCALARS,
 )
 
 
@@ -186,6 +210,11 @@ def answers_to_query(answers: Answers) -> dict[str, str]:
     for key in _PRIORITIES:
         params[_PRIORITY_PREFIX + key] = str(getattr(answers.priorities, key))
     params["fine_tuning"] = "true" if answers.fine_tuning else "false"
+    defaults = Answers()
+    for key in _SCALARS:  # only when set: links made before these fields existed stay valid
+        value = getattr(answers, key)
+        if value != getattr(defaults, key):
+            params[key] = _number(value) if isinstance(value, float) else str(value)
     return params
 
 
@@ -202,7 +231,7 @@ def answers_from_query(params: Mapping[str, object], catalogue: Catalogue | None
         return None if value is None else str(value)
 
     data: dict[str, object] = {}
-    for key in ("description", "context_tokens", "deployment", "latency_p95_ms", "budget_usd_per_month"):
+    for key in ("description", "context_tokens", "deployment", "latency_p95_ms", "budget_usd_per_month", *_SCALARS):
         if (value := text(key)) is not None and value != "":
             data[key] = value
     for key in _LISTS:

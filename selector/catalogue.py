@@ -18,8 +18,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from selector.errors import CatalogueError
+from selector.errors import CatalogueError, SelectorError
 from selector.files import parse_yaml, read_text
+from selector.offers import Offer, load_price_map, offers_path_for, parse_offers
 
 DEFAULT_CATALOGUE = Path(__file__).resolve().parent.parent / "data" / "models.yaml"
 # Environment variable naming another catalogue file to use by default (tests, private catalogues).
@@ -288,6 +289,9 @@ class Catalogue(BaseModel):
 
     models: list[Model]
     path: str = "<memory>"
+    # Hosted offers per model id, from the offers file next to the catalogue (data/offers.yaml).
+    offers: dict[str, tuple[Offer, ...]] = Field(default_factory=dict)
+    offers_path: str | None = None
 
     @model_validator(mode="after")
     def _successors_known(self) -> Catalogue:
@@ -322,7 +326,19 @@ class Catalogue(BaseModel):
         for model_id in ids:
             self.get(model_id)
         wanted = set(ids)
-        return Catalogue(models=[m for m in self.models if m.id in wanted], path=self.path)
+        return Catalogue(
+            models=[m for m in self.models if m.id in wanted], path=self.path,
+            offers={k: v for k, v in self.offers.items() if k in wanted}, offers_path=self.offers_path,
+        )
+
+    def offers_for(self, model_id: str) -> tuple[Offer, ...]:
+        """The hosted offers curated for this model (empty when none is listed); CatalogueError for an unknown id."""
+        self.get(model_id)
+        return self.offers.get(model_id, ())
+
+    def with_offers(self, offers: dict[str, tuple[Offer, ...]], offers_path: str | None = None) -> Catalogue:
+        """The same models with these offers attached."""
+        return Catalogue(models=self.models, path=self.path, offers=offers, offers_path=offers_path)
 
 
 def unknown_id_message(model_id: str, known: list[str]) -> str:
@@ -466,13 +482,28 @@ def default_catalogue_path() -> Path:
     return Path(override) if override else DEFAULT_CATALOGUE
 
 
-def load_catalogue(path: str | Path | None = None) -> Catalogue:
-    """Load and validate a catalogue file (default: default_catalogue_path())."""
+def load_catalogue(path: str | Path | None = None, price_map: str | Path | None = None) -> Catalogue:
+    """Load and validate a catalogue file (default: default_catalogue_path()) and the offers file next to it.
+
+    `price_map` names a LiteLLM-format JSON map to check the offers against (default: the installed litellm's).
+    """
     path = Path(path) if path else default_catalogue_path()
     shown = _display_path(path)
     label = f"catalogue {shown}"
     data = parse_yaml(read_text(path, label, CatalogueError), label, CatalogueError)
-    return parse_catalogue(data, shown)
+    catalogue = parse_catalogue(data, shown)
+    offers_file = offers_path_for(path)
+    if not offers_file.is_file():
+        return catalogue  # a catalogue without an offers file simply has no offers
+    offers_shown = _display_path(offers_file)
+    offers_label = f"offers {offers_shown}"
+    offers_data = parse_yaml(read_text(offers_file, offers_label, CatalogueError), offers_label, CatalogueError)
+    try:
+        the_map = load_price_map(price_map)
+    except SelectorError as exc:  # no map to check the offers against
+        raise CatalogueError(f"{offers_label}: cannot be checked: {exc}") from None
+    offers = parse_offers(offers_data, catalogue.ids, the_map, offers_label, f"catalogue {shown}")
+    return catalogue.with_offers(offers, offers_shown)
 
 
 def _display_path(path: Path) -> str:

@@ -5,16 +5,24 @@ The report, the costs page and the CLI reuse Recommendation; to_dict() is the CL
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from selector.answers import Answers
 from selector.catalogue import Model
-from selector.rules import PART_LABELS, LatencyAssumption
+from selector.rules import LIFECYCLE_EXCLUSION_DAYS, PART_LABELS
+
+if TYPE_CHECKING:  # imported for annotations only: serving and capability import this module's peers
+    from selector.capability import Estimate
+    from selector.serving import Latency, Serving
 
 CONSTRAINT_LABELS = {
     "allow": "the approved list",
     "retired": "retirement",
+    "lifecycle": "an announced shutdown",
+    "languages": "the languages",
     "context": "the context window",
     "modalities": "the input modalities",
     "deployment": "the deployment",
@@ -80,10 +88,14 @@ class Pick:
     reasons: list[str]
     monthly_cost_usd: float | None
     cost_basis: str
-    latency: LatencyAssumption
+    latency: Latency | None
     tradeoff: str | None = None  # for picks after the first: what they trade off against the top pick
+    capability: Estimate | None = None
+    serving: Serving | None = None
 
     def to_dict(self) -> dict:
+        latency = self.latency
+        estimate = self.capability
         return {
             "rank": self.rank,
             "id": self.model.id,
@@ -93,9 +105,40 @@ class Pick:
             "reasons": self.reasons,
             "monthly_cost_usd": None if self.monthly_cost_usd is None else round(self.monthly_cost_usd, 2),
             "cost_basis": self.cost_basis,
-            "latency_ms": {"low": self.latency.low_ms, "high": self.latency.high_ms, "basis": self.latency.basis},
+            "served_as": self.serving.mode if self.serving else None,
+            "offer": self.serving.offer_key if self.serving else None,
+            "latency_ms": None if latency is None else {
+                "p50_first_token": round(latency.p50_ms, 1), "p95_first_token": round(latency.p95_ms, 1),
+                "p95_full_reply": None if latency.reply_p95_ms is None else round(latency.reply_p95_ms, 1),
+                "thinking_effort": latency.effort, "basis": latency.basis,
+                "low": round(latency.p50_ms, 1), "high": round(latency.p95_ms, 1),
+            },
+            "capability": None if estimate is None else {
+                "point": round(estimate.point, 4), "low": round(estimate.low, 4), "high": round(estimate.high, 4),
+                "basis": estimate.basis, "evidence": estimate.evidence,
+            },
+            "shutdown_date": self.model.shutdown_date.isoformat() if self.model.shutdown_date else None,
             "tradeoff": self.tradeoff,
         }
+
+
+@dataclass(slots=True)
+class Unrated:
+    """A model that meets every requirement but has no evidence to rank it on."""
+
+    model: Model
+    monthly_cost_usd: float | None
+    cost_basis: str
+
+    @property
+    def advice(self) -> str:
+        return (f"not enough evidence to rank: no published benchmark or rating; measure it on your prompts "
+                f"(Benchmark page, or `python -m selector bench-prompts --models {self.model.id} FILE`)")
+
+    def to_dict(self) -> dict:
+        cost = self.monthly_cost_usd
+        return {"id": self.model.id, "name": self.model.name, "reason": self.advice,
+                "monthly_cost_usd": None if cost is None else round(cost, 2), "cost_basis": self.cost_basis}
 
 
 @dataclass
@@ -114,6 +157,10 @@ class Recommendation:
     # would be work for the garbage collector that nobody asked for (see .ranking).
     ranked_ids: list[str] = field(default_factory=list, repr=False)
     ranked_scores: list[float] = field(default_factory=list, repr=False)
+    unrated: list[Unrated] = field(default_factory=list)
+    margin: str | None = None  # when the top picks' capability intervals overlap, it says so
+    warnings: list[str] = field(default_factory=list)  # lifecycle warnings for the picks
+    changes: list = field(default_factory=list)  # what would change the answer (selector.sensitivity)
 
     @property
     def ranking(self) -> list[tuple[str, float]]:
@@ -135,6 +182,10 @@ class Recommendation:
             "runner_up": {"id": runner.model.id, "tradeoff": runner.tradeoff} if runner else None,
             "excluded": [exclusion.to_dict() for exclusion in self.excluded],
             "binding": self.binding,
+            "margin": self.margin,
+            "warnings": self.warnings,
+            "unrated": [u.to_dict() for u in self.unrated],
+            "what_would_change": [c.to_dict() for c in self.changes],
             "answers": self.answers.model_dump(mode="json"),
             "catalogue": {"path": self.catalogue_path, "as_of": self.as_of, "models": self.catalogue_models},
         }
@@ -153,18 +204,54 @@ def format_money(value: float | None) -> str:
     return f"${value:,.0f}" if value >= 10 else f"${value:,.2f}"
 
 
-def _latency_text(latency: LatencyAssumption) -> str:
-    if latency.low_ms == latency.high_ms:
-        return f"about {format_ms(latency.low_ms)} ms"
-    return f"{format_ms(latency.low_ms)}-{format_ms(latency.high_ms)} ms"
+def _latency_text(latency: Latency | None) -> str:
+    if latency is None:
+        return "unknown"
+    if latency.p50_ms == latency.p95_ms:
+        return f"about {format_ms(latency.p95_ms)} ms"
+    return f"{format_ms(latency.p95_ms)} ms (median {format_ms(latency.p50_ms)} ms)"
 
 
-def explain_pick(pick: Pick, answers: Answers) -> list[str]:
-    """Three plain sentences: the capability evidence, the monthly cost and its basis, speed and room."""
+def lifecycle_warning(model: Model, catalogue_date: dt.date | None, models: dict[str, Model]) -> str | None:
+    """A sentence when the maker announced a shutdown date, naming the successor where known."""
+    if model.shutdown_date is None or catalogue_date is None:
+        return None
+    days = (model.shutdown_date - catalogue_date).days
+    successor = models.get(model.successor) if model.successor else None
+    then = f"; its maker names {successor.name} as successor" if successor else ""
+    when = "soon" if days <= LIFECYCLE_EXCLUSION_DAYS else "later"
+    return (f"{model.name} shuts down on {model.shutdown_date.isoformat()} ({days} days after the catalogue date, "
+            f"{when}){then}.")
+
+
+def describe_margin(picks: list[Pick]) -> str | None:
+    """When the top picks' capability intervals overlap: they are within the evidence's margin."""
+    if len(picks) < 2 or picks[0].capability is None:
+        return None
+    first = picks[0]
+    close = [p for p in picks[1:] if p.capability is not None and p.capability.overlaps(first.capability)]
+    if not close:
+        return None
+    names = " and ".join(p.model.name for p in close)
+    shown = "; ".join(
+        f"{p.model.name} {p.capability.point:.2f} ({p.capability.low:.2f}-{p.capability.high:.2f})" for p in [first, *close]
+    )
+    verb = "is" if len(close) == 1 else "are"
+    return (f"On capability, {first.model.name} and {names} {verb} within the evidence's margin ({shown}): "
+            f"the published evidence cannot separate them; cost, latency and your own prompts decide.")
+
+
+def explain_pick(pick: Pick, answers: Answers, catalogue_date: dt.date | None = None) -> list[str]:
+    """Plain sentences: the capability evidence, the monthly cost and its basis, speed and room, lifecycle."""
     parts = pick.score_parts
     model = pick.model
     cap = parts["capability"]
-    reasons = [f"Capability {cap.value:.2f} of 1, scaled across the models considered ({cap.note})."]
+    estimate = pick.capability
+    interval = f", 95% interval {estimate.low:.2f}-{estimate.high:.2f}" if estimate is not None else ""
+    reasons = [
+        f"Capability {cap.value:.2f} of 1{interval}: its standing against the catalogue on the benchmarks "
+        f"this use case weighs, 0.5 being typical ({cap.note})."
+    ]
     traffic = answers.traffic
     volume = f"{traffic.requests_per_day:,.0f} requests/day of {traffic.input_tokens:,}+{traffic.output_tokens:,} tokens"
     if pick.monthly_cost_usd is None:
@@ -173,13 +260,20 @@ def explain_pick(pick: Pick, answers: Answers) -> list[str]:
             if answers.budget_usd_per_month is not None else ""
         )
         reasons.append(f"Monthly cost unknown ({pick.cost_basis}), scored as the most expensive{budget}.")
+    elif pick.serving is not None and pick.serving.mode == "device":
+        reasons.append(f"No server bill: {pick.cost_basis}.")
     else:
         reasons.append(f"About {format_money(pick.monthly_cost_usd)}/month for {volume} ({pick.cost_basis}).")
     ctx = model.context_tokens or answers.context_tokens
+    latency = pick.latency
+    basis = f" ({latency.basis})" if latency is not None else ""
     reasons.append(
-        f"Estimated p95 {_latency_text(pick.latency)} for a short reply ({pick.latency.basis}); "
+        f"Estimated p95 time to first token {_latency_text(latency)}{basis}; "
         f"context {ctx:,} tokens, {ctx / answers.context_tokens:,.1f}x the {answers.context_tokens:,} you need."
     )
+    warning = lifecycle_warning(model, catalogue_date, {})
+    if warning:
+        reasons.append(warning)
     return reasons
 
 
@@ -196,6 +290,9 @@ def _part_value(name: str, pick: Pick) -> str:
         return f"p95 {_latency_text(pick.latency)}"
     if name == "context":
         return f"{pick.model.context_tokens:,} tokens"
+    if name == "capability" and pick.capability is not None:
+        c = pick.capability
+        return f"{c.point:.2f}, interval {c.low:.2f}-{c.high:.2f}"
     return f"{pick.score_parts[name].value:.2f}"
 
 
@@ -223,36 +320,38 @@ def describe_tradeoff(pick: Pick, best: Pick) -> str:
     return f"{name} against {other}: {' and '.join(t for _, t in gains[:2])}, but {lost}."
 
 
-def describe_binding(excluded: list[Exclusion]) -> str:
-    """When nothing fits: the constraint that alone keeps the most models out, and the closest model."""
+def _distance(exclusion: Exclusion) -> tuple[int, float, str]:
+    """How far a model is from qualifying: failed requirements, then the summed size of the misses.
+
+    A miss that is a matter of degree counts by how far off it is (log of the ratio); one that is
+    not (no image input, weights not available) counts as a miss by a factor of 10.
+    """
+    size = sum(math.log(f.gap) if f.gap is not None and math.isfinite(f.gap) and f.gap > 1 else math.log(10)
+               for f in exclusion.failures)
+    return len(exclusion.failures), size, exclusion.model.id
+
+
+def describe_closest(excluded: list[Exclusion]) -> str:
+    """When nothing fits: the model that misses the fewest requirements by the smallest margin, with its numbers."""
     relevant = [e for e in excluded if e.failures[0].constraint != "allow"]
     if not relevant:
         return "No model meets every requirement: the approved list leaves no model to choose from."
-    sole: dict[str, list[Exclusion]] = {}
+    closest = min(relevant, key=_distance)
+    count = len(closest.failures)
+    misses = "; ".join(closest.reasons)
+    kinds: dict[str, int] = {}
     for exclusion in relevant:
-        kinds = {f.constraint for f in exclusion.failures}
-        if len(kinds) == 1:
-            sole.setdefault(kinds.pop(), []).append(exclusion)
-    if not sole:
-        counts: dict[str, int] = {}
-        for exclusion in relevant:
-            for kind in {f.constraint for f in exclusion.failures}:
-                counts[kind] = counts.get(kind, 0) + 1
-        kind = max(sorted(counts), key=lambda k: counts[k])
-        return (
-            f"No model meets every requirement, and every model fails two or more; the most common is "
-            f"{CONSTRAINT_LABELS[kind]} ({counts[kind]} of {len(relevant)} models)."
-        )
-    kind = max(sorted(sole), key=lambda k: len(sole[k]))
-    group = sole[kind]
-    closest = min(group, key=lambda e: (e.failures[0].gap if e.failures[0].gap is not None else math.inf, e.model.id))
-    gap = closest.failures[0].gap
-    how_far = f", {gap - 1:.0%} beyond the limit" if gap is not None and math.isfinite(gap) else ""
+        for kind in {f.constraint for f in exclusion.failures}:
+            kinds[kind] = kinds.get(kind, 0) + 1
+    common = max(sorted(kinds), key=lambda k: kinds[k])
     return (
-        f"No model meets every requirement. The binding constraint is {CONSTRAINT_LABELS[kind]}: "
-        f"{len(group)} model(s) fail only on it; the closest is {closest.model.name} "
-        f"({closest.failures[0].reason}{how_far})."
+        f"No model meets every requirement. The closest is {closest.model.name}, which misses "
+        f"{count} requirement{'s' if count > 1 else ''}: {misses}. The most common obstacle is "
+        f"{CONSTRAINT_LABELS.get(common, common)} ({kinds[common]} of {len(relevant)} models)."
     )
+
+
+describe_binding = describe_closest  # the former name
 
 
 def to_markdown(recommendation: Recommendation) -> str:
@@ -266,6 +365,10 @@ def to_markdown(recommendation: Recommendation) -> str:
     lines.append("")
     if r.binding:
         lines += [r.binding, ""]
+    if r.margin:
+        lines += [r.margin, ""]
+    for warning in r.warnings:
+        lines += [f"Warning: {warning}", ""]
     for pick in r.picks:
         cost = format_money(pick.monthly_cost_usd)
         lines.append(f"## {pick.rank}. {pick.model.name} (`{pick.model.id}`): score {pick.score:.2f}, {cost}/month")
@@ -277,6 +380,14 @@ def to_markdown(recommendation: Recommendation) -> str:
         lines += [f"- Score parts: {parts}.", ""]
         if pick.tradeoff:
             lines += [f"Trade-off: {pick.tradeoff}", ""]
+    if r.unrated:
+        lines += ["## Not enough evidence to rank", ""]
+        lines += [f"- {u.model.name} (`{u.model.id}`): {u.advice}" for u in r.unrated]
+        lines.append("")
+    if r.changes:
+        lines += ["## What would change the answer", ""]
+        lines += [f"- {c.sentence}" for c in r.changes]
+        lines.append("")
     if r.excluded:
         lines += ["## Excluded", ""]
         outside = [e.model.id for e in r.excluded if e.failures[0].constraint == "allow"]

@@ -16,13 +16,17 @@ class UseCaseRule:
     strengths: tuple[str, ...]  # curated strengths that count for this use case
     recommended_context_tokens: int  # what the seed calls sensible for it (headroom is scored against it)
     latency_emphasis: float = 1.0  # multiplies the latency priority (real-time chat feels every 100 ms)
+    # Below this p95 time to first token, faster is no better for this use case (a person reading a
+    # reply does not notice the difference between 300 ms and 800 ms; a voice or typing UI does).
+    latency_floor_ms: float = 1_000.0
     why: str = ""
 
 
 USE_CASE_RULES: dict[str, UseCaseRule] = {
     "reasoning": UseCaseRule(
         "complex reasoning",
-        {"gpqa_diamond": 1.0, "math": 0.8, "aime": 0.8, "mmlu_pro": 0.6, "mmlu": 0.3},
+        {"gpqa_diamond": 1.0, "aime_2025": 0.8, "aime_2024": 0.6, "math_500": 0.6, "math": 0.4,
+         "mmlu_pro": 0.4, "mmlu_pro_0shot": 0.4},
         ("reasoning", "math"),
         32_000,
         latency_emphasis=0.5,
@@ -30,104 +34,81 @@ USE_CASE_RULES: dict[str, UseCaseRule] = {
     ),
     "code": UseCaseRule(
         "code",
-        {"swe_bench_verified": 1.0, "livecodebench": 1.0, "humaneval": 0.7},
+        {"swe_bench_verified": 1.0, "livecodebench": 1.0, "humaneval": 0.4},
         ("code", "agents", "tool_use"),
         128_000,
         why="a code repository needs 128k+ tokens of context",
     ),
     "long_documents": UseCaseRule(
         "long-document Q&A",
-        {"mmlu_pro": 0.6, "ifeval": 0.6, "gpqa_diamond": 0.4, "mmlu": 0.4},
+        {"mmlu_pro": 0.5, "mmlu_pro_0shot": 0.5, "ifeval": 0.6, "ifeval_avg": 0.6, "gpqa_diamond": 0.4,
+         "lmarena_text": 0.6},
         ("long_context", "instruction_following", "summarization"),
         200_000,
         why="document Q&A wants 200k+ tokens so whole documents fit in one request",
     ),
     "multimodal": UseCaseRule(
         "multimodal understanding",
-        {"mmmu": 1.0, "mmlu": 0.3},
+        {"mmmu": 1.0, "lmarena_text": 0.3},
         ("multimodal",),
         32_000,
         why="MMMU measures understanding of images with text",
     ),
     "realtime_chat": UseCaseRule(
         "real-time chat",
-        {"ifeval": 1.0, "mmlu": 0.6},
+        {"lmarena_text": 1.0, "ifeval": 0.8, "ifeval_avg": 0.8, "mmlu": 0.3, "mmlu_cot": 0.3},
         ("chat", "speed", "instruction_following"),
         32_000,
         latency_emphasis=1.5,
+        latency_floor_ms=200.0,
         why="chat needs 4k-32k tokens of context and replies that start at once",
     ),
     "summarization": UseCaseRule(
         "summarization",
-        {"ifeval": 0.6, "mmlu_pro": 0.5, "mmlu": 0.5},
+        {"lmarena_text": 0.8, "ifeval": 0.6, "ifeval_avg": 0.6, "mmlu_pro": 0.4, "mmlu_pro_0shot": 0.4},
         ("summarization", "writing", "long_context"),
         32_000,
     ),
     "extraction": UseCaseRule(
         "extraction",
-        {"ifeval": 1.0, "mmlu": 0.4},
+        {"ifeval": 1.0, "ifeval_avg": 1.0, "mmlu": 0.3, "mmlu_cot": 0.3},
         ("extraction", "structured_output", "instruction_following"),
         16_000,
     ),
     "general": UseCaseRule(
         "general assistance",
-        {"mmlu": 1.0, "mmlu_pro": 1.0, "gpqa_diamond": 0.5, "ifeval": 0.5, "humaneval": 0.3},
+        {"lmarena_text": 1.0, "mmlu": 0.5, "mmlu_cot": 0.5, "mmlu_pro": 0.7, "mmlu_pro_0shot": 0.7,
+         "gpqa_diamond": 0.5, "ifeval": 0.4, "ifeval_avg": 0.4},
         ("chat", "instruction_following", "writing"),
         32_000,
     ),
 }
 
-# Share of capability that comes from the curated strengths; the rest from benchmarks.
-STRENGTH_SHARE = 0.2
-# A model with no relevant benchmark is estimated from its other benchmarks, discounted by this much.
-FALLBACK_DISCOUNT = 0.2
-# A model with no benchmark at all gets this capability (a visible penalty, never a silent 0 or 1).
-UNKNOWN_QUALITY = 0.25
-# Benchmark scores are normalised across the candidates, but a spread narrower than this many
-# points is stretched to it: two models 2 points apart should not score 0 and 1.
-BENCHMARK_MIN_SPREAD = 20.0
 # Cost and latency are scored on a log scale against the cheapest / fastest candidate: this many
 # orders of magnitude above it scores 0 (1000x the cost; 100x the latency).
 COST_DECADES_TO_ZERO = 3.0
 LATENCY_DECADES_TO_ZERO = 2.0
+# Monthly costs below this, or below a tenth of the budget when one is given, count as equal: a
+# team choosing a model does not trade quality for savings of a few dollars a month.
+NEGLIGIBLE_COST_USD = 100.0
 # Cost part of a model whose cost is unknown: scored as the most expensive candidate.
 UNKNOWN_COST_SCORE = 0.0
 # Fine-tunability part: weights in hand > a provider's fine-tuning API > unknown > none.
 FINE_TUNING_SCORES = {"open_weights": 1.0, "api": 0.7, "unknown": 0.3, "none": 0.0}
-
-# Edge means phones and laptops: a 4-bit 15B model needs ~8 GB of memory, the top of a laptop.
-EDGE_MAX_PARAMS_B = 15.0
-
-
-@dataclass(frozen=True)
-class LatencyAssumption:
-    """Estimated p95 time to a short reply (ms), as a low-high range, with where the figure comes from."""
-
-    low_ms: float
-    high_ms: float
-    basis: str
+# A model whose maker shuts it down within this many days of the catalogue date is excluded by
+# default (a new system would be migrating within a quarter of going live).
+LIFECYCLE_EXCLUSION_DAYS = 90
 
 
-# Seed figures: API p95 500 ms-2 s; self-hosted 8B on an H100 50-200 ms; sub-100 ms needs a small
-# distilled model; reasoning models spend seconds thinking ("not for real-time applications").
-API_LATENCY = LatencyAssumption(500, 2_000, "typical API p95 500-2,000 ms (seed)")
-API_REASONING_LATENCY = LatencyAssumption(
-    5_000, 30_000, "reasoning model via API: thinking takes seconds, 5-30 s assumed"
-)
-# (max active params in billions, assumption) for a self-hosted model on one H100-class GPU node.
-SELF_HOSTED_LATENCY: tuple[tuple[float, LatencyAssumption], ...] = (
-    (4, LatencyAssumption(20, 100, "small distilled model self-hosted: sub-100 ms possible (seed)")),
-    (10, LatencyAssumption(50, 200, "self-hosted ~8B on an H100: 50-200 ms (seed)")),
-    (40, LatencyAssumption(100, 400, "self-hosted 10-40B active: 100-400 ms (extrapolated from the seed's 8B figure)")),
-    (100, LatencyAssumption(200, 800, "self-hosted 40-100B active: 200-800 ms (extrapolated)")),
-    (float("inf"), LatencyAssumption(400, 1_500, "self-hosted 100B+ active, multi-GPU: 400-1,500 ms (extrapolated)")),
-)
-UNKNOWN_SIZE_LATENCY = LatencyAssumption(200, 2_000, "self-hosted, size unknown: 200-2,000 ms assumed")
-# On a phone or laptop the same model runs several times slower than on a data-centre GPU.
-EDGE_SLOWDOWN = 3.0
-SELF_HOSTED_REASONING_SLOWDOWN = 10.0
-# A measured speed is for a short reply of this many output tokens.
-SHORT_REPLY_TOKENS = 100
+def use_case_weights(use_cases: list[str]) -> dict[str, float]:
+    """The benchmarks the use cases weigh, each use case counting equally."""
+    weights: dict[str, float] = {}
+    for use_case in use_cases:
+        rule = USE_CASE_RULES[use_case].benchmarks
+        total = sum(rule.values())
+        for key, weight in rule.items():
+            weights[key] = weights.get(key, 0.0) + weight / total
+    return weights
 
 
 PART_LABELS = {
