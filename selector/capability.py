@@ -51,11 +51,29 @@ THINKING_OFF_EXTRA_SD = 0.5
 # A published score is itself a sample (a few hundred questions): about 1.5 points at mid-scale,
 # which is roughly this much of a benchmark's spread across models.
 MEASUREMENT_SD = 0.1
+# The capability score part falls from 1 (the best candidate) to 0 this many standard deviations
+# of the catalogue's spread below it (cost falls to 0 three orders of magnitude above the cheapest).
+CAPABILITY_SPAN_Z = 2.0
+
+
+def column_key(key: str, score) -> str:
+    """The fit's column for a score: the benchmark key, and for an independent rating also its date.
+
+    Arena ratings drift as new models join the leaderboard: ratings read on different dates are
+    different settings, so each leaderboard snapshot is a column of its own (linked through the
+    models rated in several, and through the other benchmarks).
+    """
+    spec = BENCHMARK_SPECS[key]
+    return f"{key}@{score.date.isoformat()}" if spec.independent and score.date is not None else key
+
+
+def base_key(column: str) -> str:
+    return column.split("@", 1)[0]
 
 
 def to_logit(key: str, score: float) -> float:
     """A published score on the common log-odds scale."""
-    spec = BENCHMARK_SPECS[key]
+    spec = BENCHMARK_SPECS[base_key(key)]
     if spec.metric == "elo":
         return score * _ELO_TO_LOGIT
     p = min(max(score, _LOGIT_CLIP[0]), _LOGIT_CLIP[1]) / 100
@@ -64,7 +82,7 @@ def to_logit(key: str, score: float) -> float:
 
 def from_logit(key: str, value: float) -> float:
     """A value on the log-odds scale back on the benchmark's own scale."""
-    if BENCHMARK_SPECS[key].metric == "elo":
+    if BENCHMARK_SPECS[base_key(key)].metric == "elo":
         return value / _ELO_TO_LOGIT
     return 100 / (1 + math.exp(-value))
 
@@ -138,7 +156,11 @@ class Fit:
     def use_case_table(self, weights: dict[str, float]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Per row: (mean, sd) of the weighted standing on these benchmarks in z units, and the
         counts of the use case's benchmarks published and predicted. Vectorised over all models."""
-        cols = [(self.keys.index(key), w) for key, w in weights.items() if key in self.benchmarks and w > 0]
+        by_base: dict[str, list[int]] = {}
+        for j, column in enumerate(self.keys):
+            by_base.setdefault(base_key(column), []).append(j)
+        # A benchmark read on several dates shares its weight among its columns.
+        cols = [(j, w / len(by_base[key])) for key, w in weights.items() if w > 0 for j in by_base.get(key, [])]
         n = len(self.rows)
         if not cols:  # none of the use case's benchmarks exists in the catalogue: ability alone
             return self.theta.copy(), self.theta_sd.copy(), np.zeros(n), np.zeros(n)
@@ -166,7 +188,7 @@ def fit_catalogue(models: list[Model], extra: dict[str, dict[str, float]] | None
     raw: dict[str, dict[str, float]] = {}
     thinking: dict[str, bool] = {}
     for model in models:
-        scores = {key: to_logit(key, s.score) for key, s in model.benchmarks.items() if key in BENCHMARKS}
+        scores = {column_key(key, s): to_logit(key, s.score) for key, s in model.benchmarks.items() if key in BENCHMARKS}
         if extra and model.id in extra:
             scores.update(extra[model.id])
         if scores:
@@ -284,6 +306,31 @@ def estimate_all(
     return out
 
 
+def standing_scale(estimates: list[Estimate]) -> list[float]:
+    """Score-part values: 1 for the best point, falling linearly to 0 at CAPABILITY_SPAN_Z below it.
+
+    The point itself is a normal quantile, which squeezes the differences between frontier models
+    into the last few hundredths; the part works on the latent scale, like cost works on decades.
+    """
+    zs = [_z(e.point) for e in estimates]
+    if not zs:
+        return []
+    best = max(zs)
+    return [max(0.0, 1 - (best - z) / CAPABILITY_SPAN_Z) for z in zs]
+
+
+def _z(p: float) -> float:
+    p = min(max(p, 1e-9), 1 - 1e-9)
+    low, high = -12.0, 12.0
+    for _ in range(60):  # bisection on the normal CDF: exact enough, no scipy needed
+        mid = (low + high) / 2
+        if _phi(mid) < p:
+            low = mid
+        else:
+            high = mid
+    return (low + high) / 2
+
+
 def describe(model: Model, estimate: Estimate, weights: dict[str, float]) -> str:
     """What an estimate rests on, in words (only the shown picks need it)."""
     own = [key for key in weights if key in model.benchmarks]
@@ -341,7 +388,7 @@ def held_out_errors(catalogue: Catalogue) -> dict[str, float]:
             ranges[key] = (min(low, s.score), max(high, s.score))
     ours, old, n = 0.0, 0.0, 0
     for model in catalogue.models:
-        scores = {k: s.score for k, s in model.benchmarks.items() if BENCHMARK_SPECS[k].metric != "elo"}
+        scores = {k: s.score for k, s in model.benchmarks.items() if not BENCHMARK_SPECS[k].independent}
         if len(scores) < 2:
             continue
         for key, actual in scores.items():

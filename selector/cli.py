@@ -21,14 +21,29 @@ def cmd_catalog_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_catalog_drift(args: argparse.Namespace) -> int:
+    """Exit 0 when every difference with LiteLLM's map is accepted in drift.yaml, 1 otherwise."""
     import json
 
     from selector.catalogue import load_catalogue
     from selector.drift import check_drift, format_report
 
-    report = check_drift(load_catalogue(args.catalogue), map_path=args.price_map)
+    catalogue = load_catalogue(args.catalogue, price_map=args.price_map)
+    report = check_drift(catalogue, map_path=args.price_map, accepted_path=args.accepted)
     print(json.dumps(report.to_dict(), indent=2, default=str) if args.json else format_report(report))
-    return 0  # drift is information; tests/test_drift.py fails on unexplained differences
+    return 1 if report.failed else 0
+
+
+def cmd_catalog_missing(args: argparse.Namespace) -> int:
+    """Print nothing and exit 0 when no newer chat model of a catalogued maker is missing; else list them, exit 1."""
+    from selector.catalogue import load_catalogue
+    from selector.drift import find_missing
+    from selector.offers import load_price_map
+
+    catalogue = load_catalogue(args.catalogue, price_map=args.price_map)
+    missing = find_missing(catalogue, load_price_map(args.price_map))
+    for item in missing:
+        print(f"{item.key}: {item.why}")
+    return 1 if missing else 0
 
 
 def cmd_recommend(args: argparse.Namespace) -> int:
@@ -241,11 +256,22 @@ def build_parser() -> argparse.ArgumentParser:
     validate = catalog_sub.add_parser("validate", help="validate a catalogue file (default data/models.yaml)")
     validate.add_argument("path", nargs="?", default=None)
     validate.set_defaults(handler=cmd_catalog_validate)
-    drift = catalog_sub.add_parser("drift", help="compare prices and context windows with LiteLLM's bundled map")
+    drift = catalog_sub.add_parser(
+        "drift", help="compare the catalogue and its offers with LiteLLM's bundled map",
+        description="Exit codes: 0 every difference is accepted in drift.yaml; 1 some difference is not; 2 bad input.",
+    )
     drift.add_argument("--catalogue", default=None)
     drift.add_argument("--json", action="store_true")
     drift.add_argument("--price-map", default=None, help="a LiteLLM-format JSON map (default: the installed litellm's)")
+    drift.add_argument("--accepted", default=None, help="accepted differences (default: drift.yaml next to the catalogue)")
     drift.set_defaults(handler=cmd_catalog_drift)
+    missing = catalog_sub.add_parser(
+        "missing", help="list chat models of catalogued makers newer than the catalogue's",
+        description="Exit codes: 0 none missing (prints nothing); 1 some are listed, one per line; 2 bad input.",
+    )
+    missing.add_argument("--catalogue", default=None)
+    missing.add_argument("--price-map", default=None, help="a LiteLLM-format JSON map (default: the installed litellm's)")
+    missing.set_defaults(handler=cmd_catalog_missing)
 
     recommend = sub.add_parser("recommend", help="rank models for a questionnaire's answers")
     recommend.add_argument("--answers", required=True, help="YAML or JSON file of answers")

@@ -10,7 +10,9 @@ Self-hosted on GPUs (estimate_self_hosted):
   parallelism). A mixture-of-experts model keeps every expert in memory.
 - Decoding is memory-bound: each step reads the *active* weights once for the whole batch, plus
   every stream's KV cache. step(B) = max((active bytes + B x context x KV bytes) / (bandwidth x
-  efficiency), B x 2 x active params / (FLOPs x efficiency)).
+  efficiency), B x 2 x active params / (FLOPs x efficiency)) + a fixed cost per forward pass.
+  (A batch of MoE streams touches more experts than one stream: reading only the active weights
+  is the optimistic end.)
 - Prefill is compute-bound: 2 x active params x prompt tokens, plus causal attention
   2 x prompt^2 x (layers x width), over peak FLOPs x efficiency; never faster than one weight read.
 - Replicas: a replica's capacity is its request rate at full batching (max streams, or as many as
@@ -23,7 +25,8 @@ Self-hosted on GPUs (estimate_self_hosted):
   the decode step in flight (half a step at p50, a whole one at p95). Decoding gets the GPU time
   prefills leave, (1 - rho); the streams it shares each step with follow from Little's law.
 - TTFT = network round trip + server overhead + wait + prefill + thinking tokens at decode speed.
-  Time to the full reply = TTFT + visible output tokens at decode speed.
+  Time to the full reply = TTFT + visible output tokens at decode speed. Thinking tokens come from
+  the effort (Traffic.reasoning_multiplier, a billing figure, is not used here).
 
 API models (estimate_api): the catalogue's measured speed, else a published figure passed in,
 else a stated default; p95 from p50 by a stated ratio; a prompt longer than the one the figure was
@@ -58,6 +61,7 @@ SECONDS_PER_DAY = 86_400
 BYTES_PER_KB = 1024  # the catalogue's kv_cache_kb_per_token is 2 x layers x kv_heads x head_dim x 2 bytes / 1024
 # A deployment that cannot keep up with its traffic (fixed replicas) reports infinite latency.
 OVERLOADED = math.inf
+_MISSING = object()
 
 
 class _Closed(BaseModel):
@@ -336,7 +340,7 @@ class LatencyEstimate:
 
 @dataclass(frozen=True, slots=True)
 class DeviceFit:
-    """Whether a model fits a device's memory budget, with the numbers."""
+    """Whether a model fits a device's memory budget, with the numbers (message: words for people)."""
 
     fits: bool
     needed_gb: float
@@ -344,7 +348,20 @@ class DeviceFit:
     weights_gb: float
     kv_cache_gb: float
     kv_cache_estimated: bool
-    message: str
+    runtime_gb: float
+    device_name: str
+    quantisation: str
+    context_tokens: int
+
+    @property
+    def message(self) -> str:
+        """e.g. "Q4_K_M with 8,192 tokens of context does not fit the ...: needs 6.3 GB against 4.0 GB (...)"."""
+        return (
+            f"{self.quantisation} with {self.context_tokens:,} tokens of context "
+            f"{'fits' if self.fits else 'does not fit'} the {self.device_name}: needs {self.needed_gb:.1f} GB against "
+            f"{self.budget_gb:.1f} GB ({self.weights_gb:.1f} GB weights + {self.kv_cache_gb:.1f} GB KV cache"
+            f"{' (estimated)' if self.kv_cache_estimated else ''} + {self.runtime_gb:.1f} GB runtime)"
+        )
 
 
 # --- thinking effort --------------------------------------------------------------------------------
@@ -421,18 +438,14 @@ def _mm1_wait_quantile(rho: float, service_s: float, p: float) -> float:
     return service_s / (1 - rho) * math.log(rho / (1 - p))
 
 
-def _fmt_tokens(n: float) -> str:
-    return f"{n:,.0f}"
+class SelfHostedEstimator:
+    """Self-hosted estimates for one (traffic, assumptions, replicas): plain-float constants, memoised by model size.
 
+    The engine can build one per ranking and call estimate() for each model.
+    """
 
-def _fmt_ms(ms: float) -> str:
-    return "overloaded" if math.isinf(ms) else f"{ms:,.0f} ms"
-
-
-class _SelfHostEstimator:
-    """Plain-float constants for one (traffic, assumptions); estimates memoised by model size."""
-
-    def __init__(self, traffic: Traffic, a: ServingAssumptions, replicas: int | None):
+    def __init__(self, traffic: Traffic, assumptions: ServingAssumptions | None = None, replicas: int | None = None):
+        a = assumptions or _DEFAULT_SERVING
         self.a = a
         self.replicas_fixed = replicas
         self.n_in = traffic.input_tokens
@@ -448,12 +461,17 @@ class _SelfHostEstimator:
         self.step_overhead = a.step_overhead_ms / 1000
         self.memo: dict[tuple, LatencyEstimate | None] = {}
 
-    def estimate(self, params_b: float, active_b: float, kv_kb: float, kv_estimated: bool, effort: Effort) -> LatencyEstimate | None:
-        key = (params_b, active_b, kv_kb, effort)
-        found = self.memo.get(key, False)
-        if found is False:
-            found = self.memo[key] = self._estimate(params_b, active_b, kv_kb, kv_estimated, effort)
-        return found
+    def estimate(self, model: Model, effort: Effort | None = None) -> LatencyEstimate | None:
+        """As estimate_self_hosted(); None when params_b is unknown."""
+        if model.params_b is None:
+            return None
+        effort = effective_effort(model, effort) if model.reasoning else "none"
+        key = (model.params_b, model.active_params_b, model.kv_cache_kb_per_token, effort)
+        found = self.memo.get(key, _MISSING)
+        if found is _MISSING:
+            kv_kb, estimated = kv_cache_kb_per_token(model, self.a.shape)
+            found = self.memo[key] = self._estimate(model.params_b, _active_b(model), kv_kb, estimated, effort)
+        return found  # type: ignore[return-value]
 
     def _estimate(self, params_b: float, active_b: float, kv_kb: float, kv_estimated: bool, effort: Effort) -> LatencyEstimate | None:
         a = self.a
@@ -468,7 +486,12 @@ class _SelfHostEstimator:
         gpus = gpus_for(params_b, self.bytes_pp, g.memory_gb, a.kv_cache_headroom, a.gpus_power_of_two)
         while True:  # a long context may need more GPUs than the weights alone
             free = gpus * g.memory_gb * 1e9 * a.gpu_memory_utilisation - weights_total
-            max_streams = min(a.max_concurrent_streams, math.floor(free / (ctx_max * kv_bytes))) if free > 0 else 0
+            if free <= 0:
+                max_streams = 0
+            elif ctx_max == 0:
+                max_streams = a.max_concurrent_streams
+            else:
+                max_streams = min(a.max_concurrent_streams, math.floor(free / (ctx_max * kv_bytes)))
             if max_streams >= 1 or gpus >= 64:
                 break
             gpus *= 2
@@ -501,7 +524,7 @@ class _SelfHostEstimator:
         left = 1 - rho_pf  # GPU time prefills leave to decoding
         denom = left - rate * n_dec * step_kv
         if load >= 1 or denom <= 0:
-            return _overloaded(params_b, gpus, replicas, load, think, effort, prefill, a)
+            return _overloaded(gpus, replicas, load, think, effort, prefill, a)
         others = rate * n_dec * step_weights / denom  # streams decoding alongside (Little's law, memory-bound)
         streams = min(float(max_streams), 1 + others)
         step_s = step(streams)
@@ -518,7 +541,7 @@ class _SelfHostEstimator:
             f"{g.name} {a.precision}, {gpus} GPU(s) x {replicas} replica(s): "
             f"{active_b * self.bytes_pp:,.1f} GB active weights at {g.memory_bandwidth_gb_s / 1000:.2f} TB/s"
             f"{f' x {gpus}' if gpus > 1 else ''} x {a.bandwidth_efficiency:g} -> {single_tps:,.0f} tok/s alone, "
-            f"{decode_tps:,.0f} at load; prefill {_fmt_tokens(n_in)} tokens {prefill * 1000:,.0f} ms"
+            f"{decode_tps:,.0f} at load; prefill {n_in:,} tokens {prefill * 1000:,.0f} ms"
             f"{f'; {think:,} thinking tokens {think_ms:,.0f} ms' if think else ''}; "
             f"M/M/1 prefill queue at {load:.0%} peak load: TTFT p50 {ttft50:,.0f} ms, p95 {ttft95:,.0f} ms "
             f"(incl. {self.fixed_ms:g} ms network + server)"
@@ -531,7 +554,9 @@ class _SelfHostEstimator:
         )
 
 
-def _overloaded(params_b, gpus, replicas, load, think, effort, prefill, a) -> LatencyEstimate:
+def _overloaded(
+    gpus: int, replicas: int, load: float, think: int, effort: Effort, prefill: float, a: ServingAssumptions
+) -> LatencyEstimate:
     basis = (
         f"{a.gpu.name} {a.precision}, {gpus} GPU(s) x {replicas} replica(s): overloaded at peak "
         f"({load:.0%} of capacity); more replicas are needed"
@@ -543,11 +568,6 @@ def _overloaded(params_b, gpus, replicas, load, think, effort, prefill, a) -> La
     )
 
 
-@lru_cache(maxsize=64)
-def _self_host_estimator(traffic: Traffic, assumptions: ServingAssumptions, replicas: int | None) -> _SelfHostEstimator:
-    return _SelfHostEstimator(traffic, assumptions, replicas)
-
-
 def estimate_self_hosted(
     model: Model,
     traffic: Traffic,
@@ -555,18 +575,16 @@ def estimate_self_hosted(
     effort: Effort | None = None,
     replicas: int | None = None,
 ) -> LatencyEstimate | None:
-    """Latency of serving `traffic` on rented GPUs; None when params_b is unknown.
+    """Latency of serving `traffic` on rented GPUs; None when params_b is unknown (or one request's
+    context would not fit the KV memory of 64 GPUs).
 
     `replicas` fixes the deployment (default: as many as the peak needs at the target utilisation);
     `effort` defaults to the least the model allows.
     """
     if model.params_b is None:
         return None
-    a = assumptions or _DEFAULT_SERVING
-    active = _active_b(model)
-    kv_kb, estimated = kv_cache_kb_per_token(model, a.shape)
-    estimator = _self_host_estimator(traffic, a, replicas)
-    return estimator.estimate(model.params_b, active, kv_kb, estimated, effective_effort(model, effort))  # type: ignore[arg-type]
+    estimator = _estimator(SelfHostedEstimator, traffic, assumptions or _DEFAULT_SERVING, replicas)
+    return estimator.estimate(model, effort)
 
 
 # --- hosted APIs ------------------------------------------------------------------------------------
@@ -579,40 +597,71 @@ def estimate_api(
     published: Speed | None = None,
     assumptions: APIAssumptions | None = None,
 ) -> LatencyEstimate:
-    """Latency through the model's hosted API: measured speed, else `published`, else the stated default."""
-    a = assumptions or _DEFAULT_API
-    effort = effective_effort(model, effort)
-    think = a.thinking.tokens(effort)
-    ttft, tps, sources = None, None, []
-    for speed in (model.speed, published):
-        if speed is None:
-            continue
-        if ttft is None and speed.ttft_ms is not None:
-            ttft = speed.ttft_ms
-            sources.append(f"TTFT {speed.ttft_ms:,.0f} ms measured ({speed.source})")
-        if tps is None and speed.output_tokens_per_s is not None:
-            tps = speed.output_tokens_per_s
-            sources.append(f"{speed.output_tokens_per_s:,.0f} tok/s measured ({speed.source})")
-    if ttft is None:
-        ttft = a.default_ttft_p50_ms
-        sources.append(f"default TTFT p50 {ttft:,.0f} ms (speed unknown; typical frontier API, seed p95 500 ms-2 s)")
-    if tps is None:
-        tps = a.default_output_tokens_per_s
-        sources.append(f"default {tps:,.0f} tok/s (speed unknown)")
-    extra_prompt_ms = max(0, traffic.input_tokens - a.measured_prompt_tokens) / a.prefill_tokens_per_s * 1000
-    think_ms = think / tps * 1000
-    slow = a.p95_decode_slowdown
-    ttft50 = ttft + extra_prompt_ms + think_ms
-    ttft95 = (ttft + extra_prompt_ms) * a.p95_over_p50 + think_ms * slow
-    full95 = ttft95 + traffic.output_tokens / tps * slow * 1000
-    basis = "; ".join(sources) + (
-        f"; {think:,} thinking tokens at effort {effort} add {think_ms:,.0f} ms" if think else ""
-    ) + (f"; {traffic.input_tokens - a.measured_prompt_tokens:,} extra prompt tokens add {extra_prompt_ms:,.0f} ms"
-         if extra_prompt_ms else "") + f"; p95 = {a.p95_over_p50:g} x p50"
-    return LatencyEstimate(
-        where="api", ttft_p50_ms=ttft50, ttft_p95_ms=ttft95, full_reply_p95_ms=full95, decode_tokens_per_s=tps,
-        prefill_ms=None, thinking_tokens=think, effort=effort, basis=basis,
-    )
+    """Latency through the model's hosted API: measured speed, else `published`, else the stated default.
+
+    A measured TTFT is taken as the time to the first token without thinking; the thinking tokens of
+    the effort are added at the model's output speed. `effort` defaults to the least the model allows.
+    """
+    estimator = _estimator(APIEstimator, traffic, assumptions or _DEFAULT_API)
+    return estimator.estimate(model, effort, published)
+
+
+class APIEstimator:
+    """API estimates for one (traffic, assumptions), memoised by speed figures and effort."""
+
+    def __init__(self, traffic: Traffic, assumptions: APIAssumptions | None = None):
+        a = assumptions or _DEFAULT_API
+        self.a = a
+        self.n_in, self.n_out = traffic.input_tokens, traffic.output_tokens
+        self.extra_prompt_ms = max(0, self.n_in - a.measured_prompt_tokens) / a.prefill_tokens_per_s * 1000
+        self.memo: dict[tuple, LatencyEstimate] = {}
+
+    def estimate(self, model: Model, effort: Effort | None = None, published: Speed | None = None) -> LatencyEstimate:
+        """As estimate_api()."""
+        effort = effective_effort(model, effort) if model.reasoning else "none"
+        speed = model.speed
+        if published is None:
+            speeds: tuple = () if speed is None else ((speed.ttft_ms, speed.output_tokens_per_s, speed.source),)
+        else:
+            speeds = tuple((s.ttft_ms, s.output_tokens_per_s, s.source) for s in (speed, published) if s is not None)
+        key = (speeds, effort)
+        found = self.memo.get(key)
+        if found is None:
+            found = self.memo[key] = self._estimate(speeds, effort)
+        return found
+
+    def _estimate(self, speeds: tuple, effort: Effort) -> LatencyEstimate:
+        a = self.a
+        think = a.thinking.tokens(effort)
+        ttft, tps, sources = None, None, []
+        for speed_ttft, speed_tps, source in speeds:
+            if ttft is None and speed_ttft is not None:
+                ttft = speed_ttft
+                sources.append(f"TTFT {speed_ttft:,.0f} ms measured ({source})")
+            if tps is None and speed_tps is not None:
+                tps = speed_tps
+                sources.append(f"{speed_tps:,.0f} tok/s measured ({source})")
+        if ttft is None:
+            ttft = a.default_ttft_p50_ms
+            sources.append(f"default TTFT p50 {ttft:,.0f} ms (speed unknown; typical frontier API, seed p95 500 ms-2 s)")
+        if tps is None:
+            tps = a.default_output_tokens_per_s
+            sources.append(f"default {tps:,.0f} tok/s (speed unknown)")
+        extra_prompt_ms = self.extra_prompt_ms
+        think_ms = think / tps * 1000
+        slow = a.p95_decode_slowdown
+        ttft50 = ttft + extra_prompt_ms + think_ms
+        ttft95 = (ttft + extra_prompt_ms) * a.p95_over_p50 + think_ms * slow
+        full95 = ttft95 + self.n_out / tps * slow * 1000
+        if think:
+            sources.append(f"{think:,} thinking tokens at effort {effort} add {think_ms:,.0f} ms")
+        if extra_prompt_ms:
+            sources.append(f"{self.n_in - a.measured_prompt_tokens:,} extra prompt tokens add {extra_prompt_ms:,.0f} ms")
+        sources.append(f"p95 = {a.p95_over_p50:g} x p50")
+        return LatencyEstimate(
+            where="api", ttft_p50_ms=ttft50, ttft_p95_ms=ttft95, full_reply_p95_ms=full95, decode_tokens_per_s=tps,
+            prefill_ms=None, thinking_tokens=think, effort=effort, basis="; ".join(sources),
+        )
 
 
 # --- devices ----------------------------------------------------------------------------------------
@@ -626,22 +675,34 @@ def device_fit(
     assumptions: DeviceAssumptions | None = None,
 ) -> DeviceFit | None:
     """Whether weights at `precision` plus the KV cache for `context_tokens` fit the device; None when params_b is unknown."""
-    a = assumptions or _DEFAULT_DEVICE
     if model.params_b is None:
         return None
-    kv_kb, estimated = kv_cache_kb_per_token(model, a.shape)
-    weights_gb = model.params_b * a.bits_per_param(precision) / 8
-    kv_gb = context_tokens * (kv_kb or 0.0) * BYTES_PER_KB / 1e9
-    needed = weights_gb + kv_gb + a.runtime_overhead_gb
-    budget = device.model_memory_budget_gb
-    fits = needed <= budget
-    message = (
-        f"{model.name} at {DEVICE_FORMATS[precision]} with {context_tokens:,} tokens of context "
-        f"{'fits' if fits else 'does not fit'} the {device.name}: needs {needed:.1f} GB against {budget:.1f} GB "
-        f"({weights_gb:.1f} GB weights + {kv_gb:.1f} GB KV cache{' (estimated)' if estimated else ''} "
-        f"+ {a.runtime_overhead_gb:.1f} GB runtime)"
-    )
-    return DeviceFit(fits, needed, budget, weights_gb, kv_gb, estimated, message)
+    return _estimator(_FitTable, device, precision, assumptions or _DEFAULT_DEVICE).fit(model, context_tokens)
+
+
+class _FitTable:
+    """device_fit() for one (device, precision, assumptions), memoised by model size and context."""
+
+    def __init__(self, device: DeviceProfile, precision: Precision, a: DeviceAssumptions):
+        self.device, self.precision, self.a = device, precision, a
+        self.bytes_pp = a.bits_per_param(precision) / 8
+        self.memo: dict[tuple, DeviceFit] = {}
+
+    def fit(self, model: Model, context_tokens: int) -> DeviceFit:
+        key = (model.params_b, model.active_params_b, model.kv_cache_kb_per_token, context_tokens)
+        found = self.memo.get(key)
+        if found is None:
+            a = self.a
+            kv_kb, estimated = kv_cache_kb_per_token(model, a.shape)
+            weights_gb = model.params_b * self.bytes_pp  # type: ignore[operator]
+            kv_gb = context_tokens * (kv_kb or 0.0) * BYTES_PER_KB / 1e9
+            needed = weights_gb + kv_gb + a.runtime_overhead_gb
+            budget = self.device.model_memory_budget_gb
+            found = self.memo[key] = DeviceFit(
+                needed <= budget, needed, budget, weights_gb, kv_gb, estimated, a.runtime_overhead_gb,
+                self.device.name, DEVICE_FORMATS[self.precision], context_tokens,
+            )
+        return found
 
 
 def estimate_on_device(
@@ -653,43 +714,89 @@ def estimate_on_device(
     assumptions: DeviceAssumptions | None = None,
 ) -> LatencyEstimate | None:
     """Latency of one user running the model on `device` (no server, no network); None when params_b is unknown."""
-    a = assumptions or _DEFAULT_DEVICE
     if model.params_b is None:
         return None
-    effort = effective_effort(model, effort)
-    return _device_estimate(
-        model.params_b, _active_b(model), kv_cache_kb_per_token(model, a.shape), device, traffic.input_tokens,
-        traffic.output_tokens, precision, effort, a,
-    )
+    estimator = _estimator(DeviceEstimator, device, traffic, precision, assumptions or _DEFAULT_DEVICE)
+    return estimator.estimate(model, effort)
 
 
-@lru_cache(maxsize=4096)
-def _device_estimate(
-    params_b: float, active_b: float, kv: tuple[float, bool], device: DeviceProfile, n_in: int, n_out: int,
-    precision: Precision, effort: Effort, a: DeviceAssumptions,
-) -> LatencyEstimate:
-    kv_kb, estimated = kv
-    think = a.thinking.tokens(effort)
-    bytes_pp = a.bits_per_param(precision) / 8
-    active = active_b * 1e9
-    bw = device.memory_bandwidth_gb_s * 1e9 * device.bandwidth_efficiency
-    flops = device.compute_tflops * 1e12 * device.compute_efficiency
-    ctx_mean = n_in + (think + n_out) / 2
-    weights_read = active * bytes_pp
-    decode_tps = bw / (weights_read + ctx_mean * kv_kb * BYTES_PER_KB)
-    width = _attention_width(active_b, a.shape)
-    prefill = max((2 * active * n_in + 2 * n_in * n_in * width) / flops, weights_read / bw)
-    ttft50 = (prefill + think / decode_tps) * 1000
-    ttft95 = ttft50 * a.p95_over_p50
-    full95 = ttft95 + n_out / decode_tps * 1000 * a.p95_over_p50
-    basis = (
-        f"{device.name}, {DEVICE_FORMATS[precision]}: {weights_read / 1e9:,.1f} GB weights at "
-        f"{device.memory_bandwidth_gb_s:g} GB/s x {device.bandwidth_efficiency:g} -> {decode_tps:,.0f} tok/s; "
-        f"prefill {n_in:,} tokens at {device.compute_tflops:g} TFLOPs x {device.compute_efficiency:g} "
-        f"{prefill * 1000:,.0f} ms{f'; {think:,} thinking tokens' if think else ''}; one user, no network, "
-        f"p95 = {a.p95_over_p50:g} x p50{'; KV cache estimated' if estimated else ''}"
-    )
-    return LatencyEstimate(
-        where="device", ttft_p50_ms=ttft50, ttft_p95_ms=ttft95, full_reply_p95_ms=full95, decode_tokens_per_s=decode_tps,
-        prefill_ms=prefill * 1000, thinking_tokens=think, effort=effort, basis=basis,
-    )
+class DeviceEstimator:
+    """Device estimates for one (device, traffic, precision, assumptions), memoised by model size."""
+
+    def __init__(
+        self, device: DeviceProfile, traffic: Traffic, precision: Precision = "int4",
+        assumptions: DeviceAssumptions | None = None,
+    ):
+        a = assumptions or _DEFAULT_DEVICE
+        self.device, self.precision, self.a = device, precision, a
+        self.n_in, self.n_out = traffic.input_tokens, traffic.output_tokens
+        self.bytes_pp = a.bits_per_param(precision) / 8
+        self.bw = device.memory_bandwidth_gb_s * 1e9 * device.bandwidth_efficiency
+        self.flops = device.compute_tflops * 1e12 * device.compute_efficiency
+        self.memo: dict[tuple, LatencyEstimate] = {}
+
+    def estimate(self, model: Model, effort: Effort | None = None) -> LatencyEstimate | None:
+        """As estimate_on_device(); None when params_b is unknown."""
+        if model.params_b is None:
+            return None
+        effort = effective_effort(model, effort) if model.reasoning else "none"
+        key = (model.params_b, model.active_params_b, model.kv_cache_kb_per_token, effort)
+        found = self.memo.get(key)
+        if found is None:
+            kv_kb, estimated = kv_cache_kb_per_token(model, self.a.shape)
+            found = self.memo[key] = self._estimate(_active_b(model), kv_kb, estimated, effort)  # type: ignore[arg-type]
+        return found
+
+    def _estimate(self, active_b: float, kv_kb: float, estimated: bool, effort: Effort) -> LatencyEstimate:
+        a, device, n_in, n_out = self.a, self.device, self.n_in, self.n_out
+        think = a.thinking.tokens(effort)
+        active = active_b * 1e9
+        ctx_mean = n_in + (think + n_out) / 2
+        weights_read = active * self.bytes_pp
+        decode_tps = self.bw / (weights_read + ctx_mean * kv_kb * BYTES_PER_KB)
+        width = _attention_width(active_b, a.shape)
+        prefill = max((2 * active * n_in + 2 * n_in * n_in * width) / self.flops, weights_read / self.bw)
+        ttft50 = (prefill + think / decode_tps) * 1000
+        ttft95 = ttft50 * a.p95_over_p50
+        full95 = ttft95 + n_out / decode_tps * 1000 * a.p95_over_p50
+        basis = (
+            f"{device.name}, {DEVICE_FORMATS[self.precision]}: {weights_read / 1e9:,.1f} GB weights at "
+            f"{device.memory_bandwidth_gb_s:g} GB/s x {device.bandwidth_efficiency:g} -> {decode_tps:,.0f} tok/s; "
+            f"prefill {n_in:,} tokens at {device.compute_tflops:g} TFLOPs x {device.compute_efficiency:g} "
+            f"{prefill * 1000:,.0f} ms{f'; {think:,} thinking tokens' if think else ''}; one user, no network, "
+            f"p95 = {a.p95_over_p50:g} x p50{'; KV cache estimated' if estimated else ''}"
+        )
+        return LatencyEstimate(
+            where="device", ttft_p50_ms=ttft50, ttft_p95_ms=ttft95, full_reply_p95_ms=full95,
+            decode_tokens_per_s=decode_tps, prefill_ms=prefill * 1000, thinking_tokens=think, effort=effort, basis=basis,
+        )
+
+
+# --- memo of estimators ---------------------------------------------------------------------------
+# Callers pass the same Traffic and assumption objects for every model of a ranking: the last
+# estimator of each kind is kept with its arguments and found again by a tuple comparison, which
+# checks identity before equality, so no nested pydantic model is hashed per call. Other arguments
+# fall back to an lru_cache by value. (The engine can also hold an estimator itself: see the
+# *Estimator classes.)
+
+_LAST: dict[type, tuple[tuple, object]] = {}
+
+
+@lru_cache(maxsize=128)
+def _estimator_by_value(factory: type, args: tuple):
+    return factory(*args)
+
+
+def _estimator(factory: type, *args):
+    last = _LAST.get(factory)
+    if last is not None and last[0] == args:
+        return last[1]
+    estimator = _estimator_by_value(factory, args)
+    _LAST[factory] = (args, estimator)
+    return estimator
+
+
+def clear_caches() -> None:
+    """Forget memoised estimates (benchmarks measure the cold path with it)."""
+    _LAST.clear()
+    _estimator_by_value.cache_clear()

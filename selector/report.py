@@ -282,7 +282,11 @@ def prepare_report(
             "candidates": r.candidates, "excluded": len(r.excluded),
         },
         "binding": r.binding,
+        "margin": r.margin,
+        "warnings": list(r.warnings),
         "picks": [_pick_data(pick) for pick in r.picks],
+        "unrated": [u.to_dict() for u in r.unrated],
+        "what_would_change": [c.to_dict() for c in r.changes],
         "runner_up": (
             {"id": runner.model.id, "name": runner.model.name, "tradeoff": runner.tradeoff} if runner else None
         ),
@@ -307,8 +311,9 @@ def prepare_report(
                 {"name": name, "value": value, "description": text} for name, value, text in a.describe()
             ],
             "latency": [
-                {"id": p.model.id, "low_ms": p.latency.low_ms, "high_ms": p.latency.high_ms, "basis": p.latency.basis}
-                for p in r.picks
+                {"id": p.model.id, "p50_first_token_ms": p.latency.p50_ms, "p95_first_token_ms": p.latency.p95_ms,
+                 "basis": p.latency.basis}
+                for p in r.picks if p.latency is not None
             ],
             "unknowns": "A model without a public price has an unknown cost (never 0); it is scored as the most expensive.",
         },
@@ -378,12 +383,20 @@ def _money6(value: float | None) -> str:
     return "unknown" if value is None else f"${value:.6f}"
 
 
+def capability_text(estimate: dict[str, Any] | None) -> str:
+    if estimate is None:
+        return "unknown"
+    return f"{estimate['point']:.2f} ({estimate['low']:.2f}-{estimate['high']:.2f}, {estimate['basis']})"
+
+
 def answers_rows(answers: dict[str, Any]) -> list[tuple[str, str]]:
     """(question, answer) pairs in words, shared by Markdown and HTML."""
     t = answers["traffic"]
     p = answers["priorities"]
     return [
         ("Use cases", ", ".join(answers["use_cases"])),
+        ("Open models priced by", answers.get("offer_policy", "cheapest")),
+        ("Thinking effort", answers.get("thinking_effort", "auto")),
         ("Inputs", ", ".join(answers["modalities"])),
         ("Largest request", f"{answers['context_tokens']:,} tokens"),
         ("Languages", ", ".join(answers["languages"])),
@@ -416,15 +429,18 @@ def to_markdown(report: Report) -> str:
                 f"{format_money(top['monthly_cost_usd'])}/month.", ""]
     if d["binding"]:
         out += [md_text(d["binding"]), ""]
+    if d["margin"]:
+        out += [md_text(d["margin"]), ""]
+    out += [f"**Warning:** {md_text(w)}" for w in d["warnings"]] + ([""] if d["warnings"] else [])
 
     out += ["## Your answers", ""]
     out += _md_table(["Question", "Answer"], [("Description", a["description"] or "(none)"), *answers_rows(a)])
 
     out += ["## Ranked picks", ""]
     out += _md_table(
-        ["Rank", "Model", "Provider", "Score", "Monthly cost", "Cost basis"],
-        [(p["rank"], f"{p['name']} ({p['id']})", p["provider"], f"{p['score']:.2f}",
-          format_money(p["monthly_cost_usd"]), p["cost_basis"]) for p in d["picks"]],
+        ["Rank", "Model", "Provider", "Score", "Capability (95% interval)", "Monthly cost", "Cost basis", "Shuts down"],
+        [(p["rank"], f"{p['name']} ({p['id']})", p["provider"], f"{p['score']:.2f}", capability_text(p["capability"]),
+          format_money(p["monthly_cost_usd"]), p["cost_basis"], p["shutdown_date"] or "not announced") for p in d["picks"]],
     )
     for p in d["picks"]:
         out += [f"### {p['rank']}. {md_text(p['name'])}", ""]
@@ -440,6 +456,14 @@ def to_markdown(report: Report) -> str:
     out += ["## Runner-up", ""]
     runner = d["runner_up"]
     out += [md_text(runner["tradeoff"]) if runner else "There is no runner-up: only one model qualifies.", ""]
+
+    out += ["## What would change the answer", ""]
+    changes = d["what_would_change"]
+    out += [f"- {md_text(c['sentence'])}" for c in changes] or ["No single answer within its range changes the first pick."]
+    out += [""]
+    if d["unrated"]:
+        out += ["## Not enough evidence to rank", ""]
+        out += [f"- {md_text(u['name'])} (`{u['id']}`): {md_text(u['reason'])}" for u in d["unrated"]] + [""]
 
     out += [f"## Monthly cost at {d['costs']['traffic']['requests_per_day']:,.0f} requests/day", ""]
     out += _md_table(

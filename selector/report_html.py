@@ -124,7 +124,7 @@ def _chart_html(figures: list[tuple[str, str, go.Figure]]) -> dict[str, str]:
 def render_html(report: Report) -> str:
     d = report.data
     a, cat = d["answers"], d["catalogue"]
-    from selector.report import answers_rows
+    from selector.report import answers_rows, capability_text
 
     figures = _figures(report)
     chart = _chart_html(figures)
@@ -149,6 +149,7 @@ def render_html(report: Report) -> str:
     )
     parts.append("</header>")
     sections = [("answers", "Your answers"), ("picks", "Ranked picks"), ("runner-up", "Runner-up"),
+                ("changes", "What would change the answer"), ("unrated", "Not enough evidence"),
                 ("costs", "Costs"), ("self-hosting", "Self-hosting"), ("live", "Live comparisons"),
                 ("excluded", "Excluded models"), ("sources", "Sources"), ("assumptions", "Assumptions"),
                 ("router", "Router config")]
@@ -167,16 +168,19 @@ def render_html(report: Report) -> str:
         )
     if d["binding"]:
         parts.append(f'<p class="summary">{esc(d["binding"])}</p>')
+    if d["margin"]:
+        parts.append(f'<p class="summary">{esc(d["margin"])}</p>')
+    parts += [f'<p class="summary warning"><strong>Warning:</strong> {esc(w)}</p>' for w in d["warnings"]]
 
     parts.append('<h2 id="answers">Your answers</h2>')
     parts.append(_table(["Question", "Answer"], [("Description", a["description"] or "(none)"), *answers_rows(a)]))
 
     parts.append('<h2 id="picks">Ranked picks</h2>')
     parts.append(_table(
-        ["Rank", "Model", "Provider", "Score", "Monthly cost", "Cost basis"],
-        [(p["rank"], f"{p['name']} ({p['id']})", p["provider"], f"{p['score']:.2f}",
-          format_money(p["monthly_cost_usd"]), p["cost_basis"]) for p in picks],
-        numeric=(0, 3, 4),
+        ["Rank", "Model", "Provider", "Score", "Capability (95% interval)", "Monthly cost", "Cost basis", "Shuts down"],
+        [(p["rank"], f"{p['name']} ({p['id']})", p["provider"], f"{p['score']:.2f}", capability_text(p["capability"]),
+          format_money(p["monthly_cost_usd"]), p["cost_basis"], p["shutdown_date"] or "not announced") for p in picks],
+        numeric=(0, 3, 5),
     ))
     if "chart-score-parts" in chart:
         parts.append(f'<div class="chart">{chart["chart-score-parts"]}</div>')
@@ -196,6 +200,13 @@ def render_html(report: Report) -> str:
             parts.append(f"<p><strong>Trade-off:</strong> {esc(p['tradeoff'])}</p>")
         parts.append("</section>")
 
+    parts.append('<h2 id="changes">What would change the answer</h2>')
+    changes = d["what_would_change"]
+    parts.append("<ul>" + "".join(f"<li>{esc(c['sentence'])}</li>" for c in changes) + "</ul>" if changes
+                 else "<p>No single answer within its range changes the first pick.</p>")
+    parts.append('<h2 id="unrated">Not enough evidence to rank</h2>')
+    parts.append(_table(["Model", "Why it is not ranked"], [(f"{u['name']} ({u['id']})", u["reason"]) for u in d["unrated"]])
+                 if d["unrated"] else "<p>Every qualifying model has evidence to rank it.</p>")
     parts.append('<h2 id="runner-up">Runner-up and what it trades off</h2>')
     runner = d["runner_up"]
     parts.append(f"<p>{esc(runner['tradeoff'])}</p>" if runner else "<p>There is no runner-up: only one model qualifies.</p>")

@@ -81,7 +81,10 @@ def constraint_checker(answers: Answers, catalogue_date: dt.date, names: dict[st
             kind = "on_premises" if "premises" in serving.problem else "deployment"
             failures.append(Failure(kind, serving.problem, gap=serving.gap))
         latency = serving.latency
-        if target is not None and latency is not None and latency.p95_ms > target:
+        if target is not None and latency is None and serving.problem is None:
+            failures.append(Failure("latency", "latency unknown ({}), so the {:,.0f} ms target cannot be confirmed",
+                                    serving.basis or "no speed figure", target))
+        elif target is not None and latency is not None and latency.p95_ms > target:
             failures.append(Failure(
                 "latency", "estimated p95 time to first token {:,.0f} ms > target {:,.0f} ms",
                 latency.p95_ms, target, gap=latency.p95_ms / target,
@@ -264,7 +267,7 @@ class Ranking:
             as_of=self.catalogue_date.isoformat() if self.catalogue_date else None,
             catalogue_models=len(self.catalogue.models),
             candidates=len(self.candidates),
-            binding=None if self.candidates else describe_closest(self.excluded),
+            binding=None if self.candidates or self.unrated else describe_closest(self.excluded),
             ranked_ids=[self.candidates[i][0].id for i in self.order],
             ranked_scores=[self.totals[i] / total_weight for i in self.order],
             unrated=self.unrated,
@@ -355,7 +358,7 @@ def _order(candidates: list, answers: Answers, weights: dict[str, float]) -> tup
     costs = [serving.monthly_usd for _, serving, _ in candidates]
     costs = [None if c is None else max(c, negligible) for c in costs]
     columns: dict[str, list[float]] = {
-        "capability": [estimate.point for _, _, estimate in candidates],
+        "capability": cap.standing_scale([estimate for _, _, estimate in candidates]),
         "cost": [
             UNKNOWN_COST_SCORE if score is None else score
             for score in _decreasing_log_scores(costs, COST_DECADES_TO_ZERO)

@@ -21,7 +21,6 @@ from selector.offers import choose_offer
 
 # Thinking effort chosen automatically: the least a model allows when speed matters, else these.
 AUTO_EFFORT_FOR_QUALITY = "high"  # reasoning and code, with no latency target
-AUTO_EFFORT_DEFAULT = "low"
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,12 +89,10 @@ def choose_effort(model: Model, answers: Answers) -> str | None:
             or "realtime_chat" in answers.use_cases
             or answers.priorities.latency > answers.priorities.quality
         )
-        if speed_matters:
-            wanted = "none"
-        elif set(answers.use_cases) & {"reasoning", "code"}:
+        if set(answers.use_cases) & {"reasoning", "code"} and not speed_matters:
             wanted = AUTO_EFFORT_FOR_QUALITY
-        else:
-            wanted = AUTO_EFFORT_DEFAULT
+        else:  # the least the model allows: none for hybrids, low for always-thinking models
+            wanted = "none"
     return perf.effective_effort(model, wanted)
 
 

@@ -11,6 +11,17 @@ SOURCE = "https://example.org/model-card"
 PRICES = "https://example.org/pricing"
 
 
+def bench(key: str, score: float, **overrides) -> dict:
+    """A published score filed under `key`, with the setting the key requires."""
+    from selector.catalogue import BENCHMARK_SPECS
+
+    spec = BENCHMARK_SPECS[key]
+    base = {"score": score, "shots": spec.shots, "cot": spec.cot, "thinking": False, "metric": spec.metric,
+            "snapshot": "test-snapshot", "source": SOURCE, "date": "2026-11-01"}
+    base.update(overrides)
+    return base
+
+
 def entry(model_id: str, **overrides) -> dict:
     """A valid catalogue entry; keyword arguments replace fields (None stays None)."""
     base = {
@@ -32,6 +43,8 @@ def entry(model_id: str, **overrides) -> dict:
         "languages": ["en"],
         "release_date": "2025-01-15",
         "sources": [SOURCE],
+        "checked": {"prices": "2026-11-01", "benchmarks": "2026-11-01"},
+        "evidence_note": "test entry: none published",
         "as_of": "2026-11-01",
     }
     base.update(copy.deepcopy(overrides))
@@ -45,7 +58,7 @@ SAMPLE_ENTRIES = [
         input_usd_per_mtok=3.0, output_usd_per_mtok=15.0, input_modalities=["text", "image"],
         strengths=["reasoning", "code"], languages=["en", "fr", "de"], release_date="2025-05-01",
         litellm_id="acme/acme-large", reasoning=True,
-        benchmarks={"mmlu": {"score": 88.5, "source": "https://example.org/acme-large-evals"}},
+        benchmarks={"mmlu": bench("mmlu", 88.5)},
         notes="Flagship model.",
     ),
     entry(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from catalogue_samples import sample_data, write_catalogue
+from catalogue_samples import bench, sample_data, write_catalogue
 
 from selector.catalogue import DEFAULT_CATALOGUE, Catalogue, load_catalogue, parse_catalogue
 from selector.errors import CatalogueError, SelectorError
@@ -46,9 +46,21 @@ BAD_ENTRIES = [
     ("typo field", _set("input_usd_per_mtoken", 1.0), "input_usd_per_mtoken", "not a known field"),
     ("bad language code", _set("languages", ["en", "english"]), "languages", "'english'"),
     ("price without source", _set("price_source", None), "price_source", "required when a price is given"),
-    ("benchmark above 100", _set("benchmarks", {"mmlu": {"score": 120, "source": "x"}}), "benchmarks.mmlu.score", "<= 100"),
-    ("unknown benchmark", _set("benchmarks", {"mmlux": {"score": 50, "source": "x"}}), "benchmarks", "'mmlux'"),
-    ("benchmark without source", _set("benchmarks", {"mmlu": {"score": 50}}), "benchmarks.mmlu.source", "required"),
+    ("benchmark above 100", _set("benchmarks", {"mmlu": bench("mmlu", 120)}), "benchmarks.mmlu", "outside mmlu's scale 0..100"),
+    ("unknown benchmark", _set("benchmarks", {"mmlux": bench("mmlu", 50)}), "benchmarks", "'mmlux'"),
+    ("score without its setting", _set("benchmarks", {"mmlu": {k: v for k, v in bench("mmlu", 50).items() if k != "shots"}}),
+     "benchmarks.mmlu.shots", "required"),
+    ("score without its snapshot", _set("benchmarks", {"mmlu": {k: v for k, v in bench("mmlu", 50).items() if k != "snapshot"}}),
+     "benchmarks.mmlu.snapshot", "required"),
+    ("setting of another key", _set("benchmarks", {"mmlu": bench("mmlu", 50, shots=0, cot=True)}), "benchmarks.mmlu",
+     "does not match mmlu (5-shot)"),
+    ("no evidence and no note", lambda e: e.update(benchmarks={}, evidence_note=None), "no benchmark", "evidence_note must say"),
+    ("language score for another language",
+     _set("language_scores", [dict(bench("c_eval", 80), benchmark="c_eval", language="ja")]), "language_scores[0]",
+     "c_eval measures 'zh'"),
+    ("shutdown without source", _set("shutdown_date", "2027-01-14"), "lifecycle_source", "is required when a shutdown_date"),
+    ("benchmark without source", _set("benchmarks", {"mmlu": {k: v for k, v in bench("mmlu", 50).items() if k != "source"}}),
+     "benchmarks.mmlu.source", "required"),
     ("unknown status", _set("status", "sunset"), "status", "'sunset'"),
     ("active above total params", lambda e: e.update(params_b=8, active_params_b=20), "active_params_b", "exceeds"),
     ("id not a slug", _set("id", "GPT 4o"), "id", "lower-case"),
@@ -68,7 +80,7 @@ def test_bad_entry_names_file_entry_and_field(tmp_path, case, change, field, wor
     assert str(path) in message
     entry_id = data["models"][0]["id"]
     assert f"model {entry_id!r}" in message
-    assert f": {field} " in message or message.endswith(f": {field}") or f" {field} " in message, message
+    assert f": {field} " in message or message.endswith(f": {field}") or f" {field} " in message or f": {field}: " in message, message
     assert words in message
     assert "\n" not in message and "Traceback" not in message
     assert isinstance(info.value, SelectorError)

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from catalogue_samples import bench
 from selector import charts
 from selector.charts import Point, pareto_frontier
 from selector.catalogue import BenchmarkScore
@@ -14,7 +15,7 @@ from test_costs import GPT_4O, LLAMA_70B, make_model
 
 
 def scored(model_id: str, price: float | None, score: float | None, open_weights: bool = False, **extra):
-    benchmarks = {"mmlu": BenchmarkScore(score=score, source="https://example.test")} if score is not None else {}
+    benchmarks = {"mmlu": BenchmarkScore(**bench("mmlu", score))} if score is not None else {}
     priced = dict(input_usd_per_mtok=price, output_usd_per_mtok=price, price_source="https://example.test")
     if price is None:
         priced = dict(input_usd_per_mtok=None, output_usd_per_mtok=None, price_source=None)

@@ -105,3 +105,69 @@ def test_validate_real_catalogue():
     assert run.returncode == 0, run.stderr
     assert run.stdout.startswith("catalogue data/models.yaml: ")
     assert "valid" in run.stdout
+
+
+# --- `catalog missing`: newer chat models of catalogued makers ---------------------------------
+
+import json  # noqa: E402
+
+from catalogue_samples import entry  # noqa: E402
+
+MISSING_MAP = {
+    "acme-large-2": {"litellm_provider": "openai", "mode": "chat", "input_cost_per_token": 1e-06, "output_cost_per_token": 2e-06},
+    "acme-large-3": {"litellm_provider": "openai", "mode": "chat", "input_cost_per_token": 1e-06, "output_cost_per_token": 2e-06},
+    "acme-large-3-2026-01-01": {"litellm_provider": "openai", "mode": "chat"},     # dated snapshot
+    "acme-large-4-preview": {"litellm_provider": "openai", "mode": "chat"},        # preview
+    "acme-large-4-audio": {"litellm_provider": "openai", "mode": "chat"},          # audio model
+    "acme-large-4-latest": {"litellm_provider": "openai", "mode": "chat"},         # moving alias
+    "acme-large-5": {"litellm_provider": "openai", "mode": "embedding"},           # not chat
+    "acme-mini-1": {"litellm_provider": "openai", "mode": "chat"},                 # older than the catalogued mini
+    "acme-ultra-3": {"litellm_provider": "openai", "mode": "chat"},                # a new tier of the newest generation
+    "acme-ultra-1": {"litellm_provider": "openai", "mode": "chat"},                # a new tier of an old generation
+    "host/acme-large-9": {"litellm_provider": "somehost", "mode": "chat"},         # not the maker
+    "zeta-9": {"litellm_provider": "openai", "mode": "chat"},                      # a family not in the catalogue
+}
+
+
+def _missing_files(tmp_path, models):
+    catalogue = write_catalogue(tmp_path / "models.yaml", {"models": models})
+    price_map = tmp_path / "map.json"
+    price_map.write_text(json.dumps(MISSING_MAP))
+    return catalogue, price_map
+
+
+def _acme(model_id, **kw):
+    return entry(model_id, provider="OpenAI", family="Acme", evidence_note="none published (test entry)",
+                 checked={"prices": "2026-11-01"}, **kw)
+
+
+def test_missing_lists_newer_chat_models_of_catalogued_makers(tmp_path):
+    catalogue, price_map = _missing_files(tmp_path, [_acme("acme-large-2", litellm_id="acme-large-2"), _acme("acme-mini-2")])
+    run = run_cli("catalog", "missing", "--catalogue", str(catalogue), "--price-map", str(price_map))
+    assert run.returncode == 1, run.stderr
+    assert run.stdout.splitlines() == [
+        "acme-large-3: 3 is newer than the newest catalogued acme large (acme-large-2, 2)",
+        "acme-ultra-3: acme ultra is a line the catalogue lacks, at 3; the newest catalogued acme is acme-large-2 (2)",
+    ]
+
+
+def test_missing_prints_nothing_and_exits_0_when_the_catalogue_is_current(tmp_path):
+    catalogue, price_map = _missing_files(tmp_path, [_acme("acme-large-3"), _acme("acme-ultra-3"), _acme("acme-mini-2")])
+    run = run_cli("catalog", "missing", "--catalogue", str(catalogue), "--price-map", str(price_map))
+    assert (run.returncode, run.stdout, run.stderr) == (0, "", "")
+
+
+def test_a_key_listed_as_an_offer_is_catalogued(tmp_path):
+    catalogue, price_map = _missing_files(tmp_path, [_acme("acme-large-2"), _acme("acme-ultra-3")])
+    (tmp_path / "offers.yaml").write_text("acme-large-2: [acme-large-3]\n")
+    run = run_cli("catalog", "missing", "--catalogue", str(catalogue), "--price-map", str(price_map))
+    assert (run.returncode, run.stdout) == (0, "")
+
+
+def test_missing_on_the_real_catalogue_runs():
+    run = run_cli("catalog", "missing")
+    assert run.returncode in (0, 1), run.stderr
+    assert "Traceback" not in run.stderr
+    for line in run.stdout.splitlines():
+        key, _, why = line.partition(": ")
+        assert key and why, line

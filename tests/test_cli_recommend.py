@@ -20,7 +20,7 @@ def entry(model_id: str, **overrides) -> dict:
         "license": "proprietary", "params_b": None, "context_tokens": 128000, "max_output_tokens": None,
         "input_usd_per_mtok": 1.0, "output_usd_per_mtok": 4.0, "price_source": "https://example.com",
         "input_modalities": ["text"], "output_modalities": ["text"], "languages": ["en"],
-        "benchmarks": {"mmlu": {"score": 80, "source": "s"}}, "release_date": None,
+        "benchmarks": {"mmlu": bench("mmlu", 80)}, "release_date": None,
         "sources": ["https://example.com"], "as_of": "2026-11-01",
     }
     data.update(overrides)
@@ -30,7 +30,7 @@ def entry(model_id: str, **overrides) -> dict:
 @pytest.fixture
 def files(tmp_path):
     models = [
-        entry("alpha", benchmarks={"mmlu": {"score": 90, "source": "s"}}),
+        entry("alpha", benchmarks={"mmlu": bench("mmlu", 90)}),
         entry("beta", input_usd_per_mtok=0.1, output_usd_per_mtok=0.4),
         entry("gamma", context_tokens=16000),
         entry("delta", input_modalities=["text", "image"]),

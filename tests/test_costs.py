@@ -35,7 +35,8 @@ def make_model(**overrides) -> Model:
         params_b=None, context_tokens=128_000, max_output_tokens=4096,
         input_usd_per_mtok=2.5, output_usd_per_mtok=10.0, price_source="https://example.test/pricing",
         input_modalities=["text"], output_modalities=["text"], languages=["en"], release_date=None,
-        sources=["https://example.test"], as_of=dt.date(2026, 11, 1),
+        sources=["https://example.test"], as_of=dt.date(2026, 11, 1), evidence_note="test model: none published",
+        checked={"prices": dt.date(2026, 11, 1), "benchmarks": dt.date(2026, 11, 1)},
     )
     fields.update(overrides)
     return Model(**fields)

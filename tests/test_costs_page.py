@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from catalogue_samples import priced_entry, use_catalogue
+from catalogue_samples import bench, priced_entry, use_catalogue
 from conftest import open_app_page
 from streamlit.testing.v1 import AppTest
 
@@ -20,9 +20,9 @@ def small_catalogue(tmp_path, monkeypatch):
     """A three-model catalogue in place of data/models.yaml, so every figure is known by hand."""
     models = [
         priced_entry("gpt-4o", name="GPT-4o", cached_input_usd_per_mtok=1.25,
-              benchmarks={"mmlu": {"score": 88.7, "source": "https://example.test"}}),
+              benchmarks={"mmlu": bench("mmlu", 88.7)}),
         priced_entry("open-70b", name="Open 70B", open_weights=True, params_b=70, input_usd_per_mtok=0.6,
-              output_usd_per_mtok=0.6, benchmarks={"mmlu": {"score": 83.6, "source": "https://example.test"}}),
+              output_usd_per_mtok=0.6, benchmarks={"mmlu": bench("mmlu", 83.6)}),
         priced_entry("secret", name="Secret", input_usd_per_mtok=None, output_usd_per_mtok=None, price_source=None),
     ]
     return use_catalogue(tmp_path, monkeypatch, models)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from catalogue_samples import priced_entry, use_catalogue
+from catalogue_samples import bench, priced_entry, use_catalogue
 from conftest import open_app_page
 from streamlit.testing.v1 import AppTest
 
@@ -14,14 +14,14 @@ from selector.answers import answers_from_query, parse_answers
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT_S = 30
 PAGE = "pages/recommend.py"
-MMLU_80 = {"mmlu": {"score": 80, "source": "https://example.test"}}
+MMLU_80 = {"mmlu": bench("mmlu", 80)}
 
 
 @pytest.fixture
 def small_catalogue(tmp_path, monkeypatch):
     """Four models in place of data/models.yaml: a strong one, a cheap one, a short-context one, an open one."""
     models = [
-        priced_entry("strong", name="Strong", benchmarks={"mmlu": {"score": 90, "source": "https://example.test"}},
+        priced_entry("strong", name="Strong", benchmarks={"mmlu": bench("mmlu", 90)},
               input_usd_per_mtok=10, output_usd_per_mtok=30, context_tokens=200_000),
         priced_entry("cheap", name="Cheap", input_usd_per_mtok=0.1, output_usd_per_mtok=0.4, benchmarks=MMLU_80),
         priced_entry("short", name="Short", context_tokens=16_000, benchmarks=MMLU_80),
