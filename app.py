@@ -18,6 +18,7 @@ SECTIONS = {
     ],
     "Try": [
         st.Page("pages/compare.py", title="Compare two models live", icon=":material/compare_arrows:"),
+        st.Page("pages/arena.py", title="Arena leaderboard", icon=":material/leaderboard:"),
         st.Page("pages/benchmark.py", title="Benchmark your prompts", icon=":material/speed:"),
         st.Page("pages/routing.py", title="Routing simulator", icon=":material/alt_route:"),
         st.Page("pages/history.py", title="Run history", icon=":material/history:"),

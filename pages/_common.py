@@ -104,8 +104,48 @@ def remember_answers(answers: Answers) -> None:
 
 
 def measured_from_benchmarks() -> dict:
-    """Latency and quality measured in the user's benchmark runs, by catalogue id (empty when none)."""
+    """Latency and quality measured in the user's benchmark runs and arena votes, by catalogue id
+    (empty when none). A benchmark's quality wins over the arena's for the same model; the arena
+    fills in quality where the benchmark has none."""
+    from dataclasses import replace
+
     from selector.benchmark import measured_figures
     from selector.history import open_history
 
-    return measured_figures(open_history())
+    measured = measured_figures(open_history())
+    for model_id, votes in measured_from_votes().items():
+        bench = measured.get(model_id)
+        if bench is None:
+            measured[model_id] = votes
+        elif bench.quality_0_1 is None:
+            measured[model_id] = replace(votes, latency_p95_ms=bench.latency_p95_ms,
+                                         source=f"{bench.source}; {votes.source}")
+    return measured
+
+
+@st.cache_data(show_spinner="Working out what would change the answer...", max_entries=64)
+def _changes(_catalogue: Catalogue, catalogue_path: str, answers_json: str, _measured: dict | None, measured_key: str) -> list:
+    from selector.answers import Answers
+    from selector.scoring import first_pick
+    from selector.sensitivity import find_changes
+
+    answers = Answers.model_validate_json(answers_json)
+    return find_changes(_catalogue, answers, first_pick=lambda c, a: first_pick(c, a, measured=_measured))
+
+
+def what_would_change(catalogue: Catalogue, answers: Answers, measured: dict | None) -> list:
+    """The sensitivity analysis for these answers, computed once per answers (it ranks ~80 times)."""
+    key = repr(sorted((k, repr(v)) for k, v in (measured or {}).items()))
+    return _changes(catalogue, catalogue.path, answers.model_dump_json(), measured, key)
+
+
+def measured_from_votes() -> dict:
+    """Quality measured by the arena's blind votes (with its interval), by catalogue id (empty when none)."""
+    from selector.arena import measured_from_votes as from_votes, votes_from_history
+    from selector.history import open_history
+
+    try:
+        return from_votes(votes_from_history(open_history()), catalogue_or_stop())
+    except SelectorError as exc:
+        st.warning(f"Arena votes were left out of the recommendation: {exc}", icon=":material/warning:")
+        return {}

@@ -1,10 +1,12 @@
 import random
 import time
+from typing import get_args
 
 import streamlit as st
 
 from pages._common import catalogue_or_stop, current_answers, link_to_questionnaire, show_error_and_stop
 from pages._report import remember_run
+from selector.answers import UseCase
 from selector.errors import SelectorError
 from selector.history import open_history
 from selector.live import (
@@ -17,6 +19,12 @@ CUSTOM = "Custom OpenAI-compatible endpoint"
 LITELLM_STRING = "Other LiteLLM model string"
 DEFAULTS = {"a": "smollm2-135m-instruct", "b": "gemma-3-270m"}
 VOTE_LABELS = {"a": "Left is better", "b": "Right is better", "tie": "Tie", "both_bad": "Both are bad"}
+
+
+def save_vote(live: LiveRun, value: str, who: str | None, tag: str | None) -> None:
+    """The verdict on the run, also stored as a vote on the pair (side 'a' was shown on the left);
+    the arena rates only the blind ones."""
+    open_history().set_vote(live.run_id, value, who=who or None, tag=tag)
 
 
 def start_local_servers(targets) -> None:
@@ -131,6 +139,16 @@ with st.sidebar:
     if not any(t.needs_key for t in (targets or {}).values()) and not any(t.api_base for t in (targets or {}).values()):
         st.write("The picked models run on this machine: no key needed.")
 
+if targets is not None and any(not t.local_alias for t in targets.values()):
+    from selector.preflight import preflight
+
+    try:  # counted offline (LiteLLM's token counter); the output side is priced at max tokens
+        estimate = preflight([prompt], list(targets.values()), int(max_tokens), catalogue, concurrency=2,
+                             system=system.strip() or None)
+        st.caption(estimate.summary() + "".join(f" Note: {n}." for n in estimate.notes))
+    except SelectorError as exc:
+        st.caption(f"Preflight unavailable: {exc}")
+
 b1, b2, _ = st.columns([1, 1, 4])
 run_clicked = b1.button("Compare", type="primary", disabled=targets is None, icon=":material/play_arrow:", key="run")
 stop_clicked = b2.button("Stop", icon=":material/stop:", key="stop")
@@ -207,14 +225,25 @@ if live.run_id is not None:
     vote = st.session_state.get("vote")
     if vote is None:
         st.write("Which answer is better?")
+        who = tag = None
+        if live.blind:
+            w1, w2 = st.columns(2)
+            who = w1.text_input("Your name (optional, for the arena's filters)", key="vote_who").strip()
+            use_cases = list(get_args(UseCase))
+            default = answers.use_cases[0] if answers is not None and answers.use_cases else "general"
+            tag = w2.selectbox("Use-case tag", use_cases, index=use_cases.index(default), key="vote_tag")
         vote_cols = st.columns(len(VOTE_LABELS))
         for col, (value, label) in zip(vote_cols, VOTE_LABELS.items()):
             if col.button(label, key=f"vote_{value}"):
                 try:
-                    open_history().set_vote(live.run_id, value)
+                    save_vote(live, value, who, tag)
                 except SelectorError as exc:
                     show_error_and_stop(exc)
                 st.session_state["vote"] = value
                 st.rerun()
     else:
-        st.success(f"Your vote: {VOTE_LABELS[vote].lower()}. Saved in the run history.", icon=":material/how_to_vote:")
+        where = " and counts in the arena" if live.blind else " (only blind votes count in the arena)"
+        st.success(f"Your vote: {VOTE_LABELS[vote].lower()}. Saved in the run history{where}.",
+                   icon=":material/how_to_vote:")
+        if live.blind:
+            st.page_link("pages/arena.py", label="See the arena leaderboard", icon=":material/leaderboard:")

@@ -5,7 +5,15 @@ import datetime as dt
 import streamlit as st
 
 from pages._common import catalogue_or_stop
-from selector.explore import CatalogueFilter, catalogue_table, filter_models, filter_options, model_details
+from selector.explore import (
+    CatalogueFilter,
+    catalogue_table,
+    filter_models,
+    filter_options,
+    model_details,
+    offers_summary,
+    offers_table,
+)
 
 CONTEXT_CHOICES = [None, 8_000, 32_000, 128_000, 200_000, 400_000, 1_000_000]
 OPEN_CHOICES = {"any": "Any", "open": "Open weights", "closed": "Closed (API only)"}
@@ -119,5 +127,30 @@ picked = st.multiselect(
 shown = list(dict.fromkeys(from_table + picked))
 if shown:
     st.dataframe(model_details([catalogue.by_id[i] for i in shown]), width="stretch")
+    st.subheader("Where to buy it")
+    st.caption("Hosted offers from LiteLLM's price map: the maker's API, clouds and hosts of the same weights. "
+               "Sort by any column; prices are USD per 1M tokens.")
+    today = dt.date.today()
+    for model_id in shown:
+        offers = catalogue.offers_for(model_id)
+        st.markdown(f"**{catalogue.by_id[model_id].name}**: {offers_summary(offers, today)}")
+        if offers:
+            st.dataframe(
+                offers_table(offers, today), hide_index=True, width="stretch", key=f"offers_{model_id}",
+                column_config={
+                    "provider": st.column_config.TextColumn("Provider", pinned=True),
+                    "variant": st.column_config.TextColumn("Variant", help="quantised build (fp8, turbo) or speed tier"),
+                    "input_usd_per_mtok": st.column_config.NumberColumn("Input $/1M", format="$%.3f"),
+                    "output_usd_per_mtok": st.column_config.NumberColumn("Output $/1M", format="$%.3f"),
+                    "cached_input_usd_per_mtok": st.column_config.NumberColumn("Cached input $/1M", format="$%.3f"),
+                    "context_tokens": st.column_config.NumberColumn("Context (tokens)", format="localized"),
+                    "max_output_tokens": st.column_config.NumberColumn("Max output", format="localized"),
+                    "input_modalities": st.column_config.ListColumn("Input"),
+                    "reasoning": st.column_config.CheckboxColumn("Reasoning"),
+                    "deprecation_date": st.column_config.DateColumn("Deprecated on", format="YYYY-MM-DD"),
+                    "live": st.column_config.CheckboxColumn("Live"),
+                    "litellm_model": st.column_config.TextColumn("LiteLLM model"),
+                },
+            )
 else:
     st.caption("Choose one or more models to see every field, benchmark scores with their sources, and notes.")

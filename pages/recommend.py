@@ -8,6 +8,7 @@ from pages._common import (
     measured_from_benchmarks,
     remember_answers,
     show_error_and_stop,
+    what_would_change,
 )
 from pages._report import report_downloads
 from pages._recommend_view import show_recommendation
@@ -182,6 +183,7 @@ try:
         "instead of estimates; their reasons say so.",
     )
     result = recommend(catalogue, saved, top=3, measured=measured if use_measured else None)
+    result.changes = what_would_change(catalogue, saved, measured if use_measured else None)
 except SelectorError as exc:
     show_error_and_stop(exc)
 

@@ -299,6 +299,7 @@ class BenchmarkRun:
     wall_s: float | None = None
     source: str = ""
     settings: dict[str, Any] = field(default_factory=dict)
+    stop_reason: str | None = None     # e.g. "stopped at the spending cap ($0.0100 of $0.0100)"
 
     @property
     def total(self) -> int:
@@ -315,15 +316,49 @@ class BenchmarkRun:
         return [m for m in self.models
                 if any(r.model == m for r in self.results) and not any(r.ok for r in self.results if r.model == m)]
 
+    @property
+    def status_text(self) -> str:
+        """The status in words: the stop reason when there is one."""
+        return self.stop_reason or self.status
+
+    def paired_comparisons(self) -> list:
+        """Each pair of models on the prompts both answered: pass/fail by exact McNemar, latency by a
+        paired bootstrap (selector.stats), each with its verdict and the prompts still needed."""
+        return paired_comparisons(self)
+
     def to_dict(self, traffic: Traffic | None = None) -> dict[str, Any]:
         """The CLI's JSON."""
         return {
-            "run_id": self.run_id, "status": self.status, "wall_s": self.wall_s, "source": self.source,
+            "run_id": self.run_id, "status": self.status, "stop_reason": self.stop_reason,
+            "wall_s": self.wall_s, "source": self.source,
             "percentile_method": PERCENTILE_METHOD,
             "traffic_requests_per_day": traffic.requests_per_day if traffic else None,
             "models": [s.to_dict() for s in self.summaries(traffic)],
+            "paired_statistics": [c.to_dict() for c in self.paired_comparisons()],
             "rows": [r.to_record() for r in sorted(self.results, key=lambda r: (r.row, self.models.index(r.model)))],
         }
+
+
+def paired_comparisons(run: BenchmarkRun) -> list:
+    """See BenchmarkRun.paired_comparisons."""
+    from itertools import combinations
+
+    from selector.stats import compare_pass_fail, compare_values
+
+    by_key = {(r.model, r.row): r for r in run.results}
+    out = []
+    for a, b in combinations(run.models, 2):
+        names = (run.labels.get(a, a), run.labels.get(b, b))
+        pairs = [(by_key.get((a, row.index)), by_key.get((b, row.index))) for row in run.rows]
+        checked = [(x.passed, y.passed) for x, y in pairs if x and y and x.passed is not None and y.passed is not None]
+        if checked:
+            out.append(compare_pass_fail(a, b, [x for x, _ in checked], [y for _, y in checked], names=names))
+        timed = [(x.latency_s, y.latency_s) for x, y in pairs
+                 if x and y and x.ok and y.ok and x.latency_s is not None and y.latency_s is not None]
+        if timed:
+            out.append(compare_values(a, b, [x for x, _ in timed], [y for _, y in timed], "latency", unit=" s",
+                                      lower_is_better=True, names=names))
+    return out
 
 
 SUMMARY_COLUMNS = {
@@ -395,6 +430,10 @@ class BenchmarkJob:
 
     Calls run through a pool of `concurrency` threads; each finished row is saved to history at
     once, so stopping (or a crash) keeps what finished. A call cut short by stop is dropped.
+    With `max_cost_usd`, a call starts only while the cost of the finished calls plus the estimates
+    of those in flight and of this one stays within the cap; once one would pass it, no further
+    call starts, the calls in flight finish and are kept, and the run stops with `stop_reason`
+    saying so. (A judge's calls are not counted against the cap.)
     """
 
     rows: list[PromptRow]
@@ -409,11 +448,16 @@ class BenchmarkJob:
     mock_responses: dict[str, Sequence[Any]] = field(default_factory=dict)
     mock_judge: Any = None
     on_result: Callable[[RowResult], None] | None = None
+    max_cost_usd: float | None = None     # the spending cap: no call starts that could take the run past it
+    preflight: Any = None                 # preflight.Preflight: each call's estimated cost (computed when None)
     run: BenchmarkRun | None = None
     stop_event: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server_locks: dict[str, threading.Lock] = field(default_factory=dict)
+    spent_usd: float = 0.0                # finished calls: their cost, or their estimate when unknown
+    _reserved_usd: float = 0.0            # calls in flight: their estimates
+    capped: bool = False
 
     def start(self) -> BenchmarkJob:
         from selector.live import import_litellm
@@ -423,6 +467,13 @@ class BenchmarkJob:
         if not 1 <= self.concurrency <= MAX_CONCURRENCY:
             raise SelectorError(f"concurrency must be between 1 and {MAX_CONCURRENCY} (got {self.concurrency})")
         self.settings = self.settings.checked()
+        if self.max_cost_usd is not None:
+            from selector.preflight import check_cap, preflight
+
+            self.max_cost_usd = check_cap(self.max_cost_usd)
+            if self.preflight is None:
+                self.preflight = preflight([r.prompt for r in self.rows], self.targets, self.settings.max_tokens,
+                                           concurrency=self.concurrency, system=self.settings.system)
         specs = [t.spec for t in self.targets]
         self.run = BenchmarkRun(rows=list(self.rows), models=specs, labels={t.spec: t.label for t in self.targets},
                                 source=self.source, settings=self._settings_record())
@@ -440,7 +491,7 @@ class BenchmarkJob:
             "models": [t.spec for t in self.targets], "labels": {t.spec: t.label for t in self.targets},
             "api_bases": {t.spec: t.api_base for t in self.targets if t.api_base},
             "concurrency": self.concurrency, "judge": self.judge.spec if self.judge is not None else None,
-            "system": self.settings.system,
+            "system": self.settings.system, "max_cost_usd": self.max_cost_usd,
         }
 
     def _start_local_servers(self) -> None:
@@ -461,12 +512,37 @@ class BenchmarkJob:
         with lock:
             return run_side(target, prompt, settings, **kwargs)
 
+    def _reserve(self, target, row: PromptRow) -> float | None:
+        """The call's estimate, reserved against the cap; None when it would pass the cap (the run stops
+        starting calls from then on, and the calls in flight finish)."""
+        if self.max_cost_usd is None:
+            return 0.0
+        estimate = self.preflight.call_estimate(target.spec, row.index) if self.preflight is not None else 0.0
+        with self._lock:
+            if self.capped or self.spent_usd + self._reserved_usd + estimate > self.max_cost_usd + 1e-12:
+                self.capped = True
+                return None
+            self._reserved_usd += estimate
+        return estimate
+
+    def _settle(self, estimate: float, cost: float | None) -> None:
+        with self._lock:
+            self._reserved_usd -= estimate
+            self.spent_usd += estimate if cost is None else cost
+
     def _call(self, target, row: PromptRow) -> RowResult | None:
         if self.stop_event.is_set():
             return None
+        estimate = self._reserve(target, row)
+        if estimate is None:
+            return None
         mocks = self.mock_responses.get(target.spec)
-        side = self._side(target, row.prompt, self.settings, api_key=self.api_keys.get(target.spec),
-                          stop=self.stop_event, mock_response=mocks[row.index - 1] if mocks else None)
+        side = None
+        try:
+            side = self._side(target, row.prompt, self.settings, api_key=self.api_keys.get(target.spec),
+                              stop=self.stop_event, mock_response=mocks[row.index - 1] if mocks else None)
+        finally:  # a call without a known cost (failed, unpriced) counts at its estimate
+            self._settle(estimate, side.cost_usd if side is not None else None)
         if side.finish_reason == "stopped" or (self.stop_event.is_set() and not side.ok):
             return None
         result = _to_row_result(side, target, row)
@@ -494,7 +570,11 @@ class BenchmarkJob:
                         pass  # run_side never raises for a call; a bug loses one row, not the run
         finally:
             self.run.wall_s = round(time.perf_counter() - self._t0, 4)
-            self.run.status = "stopped" if self.stop_event.is_set() else "done"
+            self.run.status = "stopped" if self.stop_event.is_set() or self.capped else "done"
+            if self.capped:
+                self.run.stop_reason = (f"stopped at the spending cap (${self.spent_usd:.4f} of "
+                                        f"${self.max_cost_usd:.4f}): {len(self.run.results)} of {self.run.total} "
+                                        "calls finished and are kept")
             if self.history is not None and self.run.run_id is not None:
                 try:
                     self.history.finish_run(self.run.run_id, self.run.wall_s, self.run.status)
@@ -533,8 +613,15 @@ def run_benchmark(rows: list[PromptRow], targets: list, settings, **kwargs) -> B
 
 def load_run(history, run_id: int) -> BenchmarkRun:
     """Reopen a stored benchmark run."""
-    stored = history.get_benchmark(run_id)
+    return run_from_stored(history.get_benchmark(run_id), run_id)
+
+
+def run_from_stored(stored: dict[str, Any], run_id: int | None = None) -> BenchmarkRun:
+    """A BenchmarkRun from the store's dict of one run (its settings, prompts and results)."""
+    run_id = stored.get("id", run_id) if run_id is None else run_id
     settings = stored["settings"]
+    if isinstance(settings, str):
+        settings = json.loads(settings)
     rows = [PromptRow(index=p["row"], prompt=p["prompt"], expected=p["expected"], check=p["check"])
             for p in stored["prompts"]]
     results = [RowResult(**{k: r[k] for k in RowResult.__dataclass_fields__ if k in r}) for r in stored["results"]]
@@ -554,6 +641,9 @@ class MeasuredFigures:
     latency_p95_ms: float | None
     quality_0_1: float | None
     source: str                  # e.g. "benchmark run 3, 10 prompts"
+    prompts: int | None = None   # how many prompts the quality rests on (its interval follows)
+    quality_low: float | None = None  # a 95% interval where the evidence gives one (e.g. arena votes)
+    quality_high: float | None = None
 
 
 def measured_figures(history, limit_runs: int = 50) -> dict[str, MeasuredFigures]:
@@ -572,5 +662,6 @@ def measured_figures(history, limit_runs: int = 50) -> dict[str, MeasuredFigures
                 latency_p95_ms=None if p95 is None else round(p95 * 1000, 1),
                 quality_0_1=summary.quality,
                 source=f"benchmark run {run.run_id}, {summary.succeeded} prompts",
+                prompts=summary.succeeded,
             )
     return out

@@ -32,11 +32,14 @@ benchmarks, which are used as they are.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-
-import numpy as np
+from statistics import NormalDist
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from selector.catalogue import BENCHMARK_SPECS, BENCHMARKS, Catalogue, Model
+
+if TYPE_CHECKING:  # numpy is imported only while fitting: a cached fit is plain Python
+    import numpy as np
 
 Z95 = 1.959964
 _LOGIT_CLIP = (0.5, 99.5)  # percent: keeps logit finite for 0% and 100%
@@ -112,24 +115,28 @@ class Fit:
     thinking: dict[str, bool]  # model id -> whether its scores were measured with thinking on
     rows: dict[str, int]
     keys: list[str]
-    z: np.ndarray  # standardised scores (0 where not published)
-    mask: np.ndarray  # True where published
-    theta: np.ndarray  # posterior mean ability per row
-    theta_sd: np.ndarray  # posterior sd per row
+    theta: list[float]  # posterior mean ability per row
+    theta_sd: list[float]  # posterior sd per row
+    prior: dict[str, tuple[float, float]] = field(default_factory=dict)  # model id -> (mean, precision) when not N(0, 1)
+    line: tuple[float, float, float] | None = None  # the size line of the calibration (see _size_line)
+    _tables: dict = field(default_factory=dict, repr=False)  # use_case_table's memo
 
     def ability(self, model_id: str, leave_out: str | None = None) -> tuple[float, float] | None:
         """(posterior mean, posterior sd) of a model's latent ability, or None without evidence."""
         obs = self.observed.get(model_id)
         if not obs:
             return None
-        precision, weighted = 1.0, 0.0
+        prior_mean, prior_precision = self.prior.get(model_id, (0.0, 1.0))
+        precision, weighted = prior_precision, prior_mean * prior_precision
+        used = 0
         for key, z in obs.items():
             if key == leave_out:
                 continue
             b = self.benchmarks[key]
             precision += b.loading**2 / b.residual**2
             weighted += b.loading * (z - b.offset) / b.residual**2
-        if precision == 1.0:
+            used += 1
+        if not used:
             return None
         return weighted / precision, 1 / math.sqrt(precision)
 
@@ -153,53 +160,76 @@ class Fit:
         b = self.benchmarks[key]
         return from_logit(key, b.mean + b.sd * got[0])
 
-    def use_case_table(self, weights: dict[str, float]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Per row: (mean, sd) of the weighted standing on these benchmarks in z units, and the
-        counts of the use case's benchmarks published and predicted. Vectorised over all models."""
-        by_base: dict[str, list[int]] = {}
-        for j, column in enumerate(self.keys):
-            by_base.setdefault(base_key(column), []).append(j)
+    def use_case_table(self, weights: dict[str, float]) -> dict[str, tuple[float, float, int, int]]:
+        """Per model id: (mean, sd) of its weighted standing on these benchmarks in z units, and how
+        many of the use case's benchmarks it published and how many are predicted. Computed once per
+        set of weights (the sensitivity analysis ranks the same use cases dozens of times)."""
+        memo_key = tuple(sorted(weights.items()))
+        table = self._tables.get(memo_key)
+        if table is None:
+            table = self._tables[memo_key] = self._table(weights)
+        return table
+
+    def _table(self, weights: dict[str, float]) -> dict[str, tuple[float, float, int, int]]:
+        by_base: dict[str, list[str]] = {}
+        for column in self.keys:
+            by_base.setdefault(base_key(column), []).append(column)
         # A benchmark read on several dates shares its weight among its columns.
-        cols = [(j, w / len(by_base[key])) for key, w in weights.items() if w > 0 for j in by_base.get(key, [])]
-        n = len(self.rows)
+        cols = [(c, w / len(by_base[key])) for key, w in weights.items() if w > 0 for c in by_base.get(key, [])]
+        table = {}
         if not cols:  # none of the use case's benchmarks exists in the catalogue: ability alone
-            return self.theta.copy(), self.theta_sd.copy(), np.zeros(n), np.zeros(n)
-        idx = np.array([j for j, _ in cols])
-        w = np.array([w for _, w in cols])
-        offset = np.array([self.benchmarks[self.keys[j]].offset for j in idx])
-        loading = np.array([self.benchmarks[self.keys[j]].loading for j in idx])
-        residual = np.array([self.benchmarks[self.keys[j]].residual for j in idx])
-        own = self.mask[:, idx]
-        predicted = offset[None, :] + loading[None, :] * self.theta[:, None]
-        value = np.where(own, self.z[:, idx], predicted)
-        pred_sd = np.sqrt((loading[None, :] * self.theta_sd[:, None]) ** 2 + residual[None, :] ** 2)
-        sd = np.where(own, MEASUREMENT_SD, pred_sd)
-        mean = (value * w).sum(axis=1) / w.sum()
-        spread = np.sqrt(((sd * w) ** 2).sum(axis=1)) / w.sum()
-        # Predictions share the model's one ability: their errors move together, so the spread is
-        # at least the ability's own uncertainty times the predicted share of the weight.
-        share = ((~own) * w).sum(axis=1) / w.sum()
-        spread = np.maximum(spread, self.theta_sd * share)
-        return mean, spread, own.sum(axis=1), (~own).sum(axis=1)
+            for model_id, i in self.rows.items():
+                table[model_id] = (self.theta[i], self.theta_sd[i], 0, 0)
+            return table
+        total = sum(w for _, w in cols)
+        params = [(c, w, self.benchmarks[c].offset, self.benchmarks[c].loading, self.benchmarks[c].residual) for c, w in cols]
+        for model_id, i in self.rows.items():
+            theta, theta_sd = self.theta[i], self.theta_sd[i]
+            observed = self.observed[model_id]
+            mean = var = unpublished = 0.0
+            own = 0
+            for column, w, offset, loading, residual in params:
+                z = observed.get(column)
+                if z is not None:
+                    mean += w * z
+                    var += (w * MEASUREMENT_SD) ** 2
+                    own += 1
+                else:
+                    mean += w * (offset + loading * theta)
+                    var += w * w * ((loading * theta_sd) ** 2 + residual**2)
+                    unpublished += w
+            # Predictions share the model's one ability: their errors move together, so the spread
+            # is at least the ability's own uncertainty times the predicted share of the weight.
+            spread = max(math.sqrt(var) / total, theta_sd * unpublished / total)
+            table[model_id] = (mean / total, spread, own, len(params) - own)
+        return table
 
 
-def fit_catalogue(models: list[Model], extra: dict[str, dict[str, float]] | None = None) -> Fit:
-    """Fit the one-factor model to every published (non-language) score of these models."""
+def _raw_scores(models: list[Model]) -> tuple[dict[str, dict[str, float]], dict[str, bool]]:
     raw: dict[str, dict[str, float]] = {}
     thinking: dict[str, bool] = {}
     for model in models:
         scores = {column_key(key, s): to_logit(key, s.score) for key, s in model.benchmarks.items() if key in BENCHMARKS}
-        if extra and model.id in extra:
-            scores.update(extra[model.id])
         if scores:
             raw[model.id] = scores
             thinking[model.id] = any(s.thinking for s in model.benchmarks.values())
+    return raw, thinking
+
+
+def fit_catalogue(models: list[Model]) -> Fit:
+    """Calibrate the one-factor model on every published (non-language) score, then score each model.
+
+    The calibration (each benchmark's scale, offset, loading and spread, and the size line) is a
+    property of the catalogue; given it, a model's estimate depends on its own scores only, rising
+    with each of them (see score_models).
+    """
+    import numpy as np
+
+    raw, thinking = _raw_scores(models)
     keys = sorted({key for scores in raw.values() for key in scores})
     ids = list(raw)
-    rows = {model_id: i for i, model_id in enumerate(ids)}
     if not keys:
-        empty = np.zeros((0, 0))
-        return Fit({}, {}, thinking, {}, [], empty, empty.astype(bool), np.zeros(0), np.zeros(0))
+        return Fit({}, {}, thinking, {}, [], [], [])
     col = {key: j for j, key in enumerate(keys)}
     y = np.full((len(ids), len(keys)), np.nan)
     for i, model_id in enumerate(ids):
@@ -210,6 +240,7 @@ def fit_catalogue(models: list[Model], extra: dict[str, dict[str, float]] | None
     mean = np.nanmean(y, axis=0)
     sd = np.sqrt(np.nanmean((y - mean) ** 2, axis=0))
     typical = float(np.median(sd[counts >= 3])) if (counts >= 3).any() else 1.0
+    typical = typical if typical > 1e-6 else 1.0  # every model scored the same: no spread to learn from
     sd = np.where((counts < 3) | (sd < 1e-6), typical, sd)
     z = np.where(mask, (y - mean) / sd, 0.0)
     offset, loading, residual = _alternate(z, mask, counts)
@@ -217,15 +248,100 @@ def fit_catalogue(models: list[Model], extra: dict[str, dict[str, float]] | None
         key: BenchmarkFit(key, float(mean[j]), float(sd[j]), float(offset[j]), float(loading[j]), float(residual[j]), int(counts[j]))
         for key, j in col.items()
     }
-    observed = {model_id: {key: float(z[i, col[key]]) for key in raw[model_id]} for i, model_id in enumerate(ids)}
     m = mask.astype(float)
-    precision = 1.0 + (m * (loading**2 / residual**2)[None, :]).sum(axis=1)
-    theta = ((loading / residual**2)[None, :] * m * (z - offset[None, :])).sum(axis=1) / precision
-    return Fit(benchmarks, observed, thinking, rows, keys, z, mask, theta, 1 / np.sqrt(precision))
+    data_precision = (m * (loading**2 / residual**2)[None, :]).sum(axis=1)
+    theta = ((loading / residual**2)[None, :] * m * (z - offset[None, :])).sum(axis=1) / (1.0 + data_precision)
+    line = _size_line(models, ids, theta, data_precision)
+    return score_models(benchmarks, line, models)
+
+
+def score_models(benchmarks: dict[str, BenchmarkFit], line: tuple[float, float, float] | None, models: list[Model]) -> Fit:
+    """Each model's ability under a fixed calibration: a Gaussian posterior from its own scores.
+
+    With the calibration fixed, raising a score can only raise the ability (every loading is
+    positive) and adding a score can only add precision (narrow the interval).
+    """
+    import numpy as np
+
+    raw, thinking = _raw_scores(models)
+    keys = list(benchmarks)
+    col = {key: j for j, key in enumerate(keys)}
+    ids = [model_id for model_id, scores in raw.items() if any(k in col for k in scores)]
+    rows = {model_id: i for i, model_id in enumerate(ids)}
+    z = np.zeros((len(ids), len(keys)))
+    mask = np.zeros((len(ids), len(keys)), dtype=bool)
+    for i, model_id in enumerate(ids):
+        for key, value in raw[model_id].items():
+            j = col.get(key)
+            if j is not None:
+                b = benchmarks[key]
+                z[i, j] = (value - b.mean) / b.sd
+                mask[i, j] = True
+    offset = np.array([benchmarks[k].offset for k in keys])
+    loading = np.array([benchmarks[k].loading for k in keys])
+    residual = np.array([benchmarks[k].residual for k in keys])
+    m = mask.astype(float)
+    data_precision = (m * (loading**2 / residual**2)[None, :]).sum(axis=1)
+    evidence = ((loading / residual**2)[None, :] * m * (z - offset[None, :])).sum(axis=1)
+    prior_mean, prior_precision = _size_prior(models, ids, line)
+    precision = data_precision + prior_precision
+    theta = (evidence + prior_mean * prior_precision) / precision
+    prior = {model_id: (float(prior_mean[i]), float(prior_precision[i]))
+             for i, model_id in enumerate(ids) if prior_precision[i] != 1.0 or prior_mean[i] != 0.0}
+    observed = {model_id: {key: float(z[i, col[key]]) for key in raw[model_id] if key in col} for i, model_id in enumerate(ids)}
+    return Fit(benchmarks, observed, {k: thinking[k] for k in ids}, rows, keys, [float(t) for t in theta],
+               [float(v) for v in 1 / np.sqrt(precision)], prior, line)
+
+
+def _model_size(model: Model) -> float | None:
+    # A mixture of experts counts as the geometric mean of its total and active parameters (a common
+    # rule of thumb: it knows more than its active part, computes less than its total).
+    return math.sqrt(model.params_b * (model.active_params_b or model.params_b)) if model.params_b else None
+
+
+def _size_line(models: list[Model], ids: list[str], theta: np.ndarray, data_precision: np.ndarray) -> tuple[float, float, float] | None:
+    """(intercept, slope, spread) of ability against log10 size over the open models with at least
+    three scores' worth of evidence; None when too few or when ability does not grow with size.
+
+    Capability grows roughly with the log of a model's size (the scaling laws). A model of known
+    size is then shrunk towards that line rather than towards the catalogue's mean, so a 135M
+    model with one score is not ranked as a typical model. Models of unknown size keep N(0, 1).
+    """
+    import numpy as np
+
+    size = {m.id: _model_size(m) for m in models if m.params_b}
+    rows = [i for i, model_id in enumerate(ids) if model_id in size and data_precision[i] >= 3.0]
+    if len(rows) < 8:
+        return None
+    x = np.log10([size[ids[i]] for i in rows])
+    y = theta[rows]
+    slope, intercept = np.polyfit(x, y, 1)
+    if slope <= 0:
+        return None
+    return float(intercept), float(slope), max(float(np.std(y - (intercept + slope * x))), 0.3)
+
+
+def _size_prior(models: list[Model], ids: list[str], line: tuple[float, float, float] | None) -> tuple[np.ndarray, np.ndarray]:
+    import numpy as np
+
+    n = len(ids)
+    mean, precision = np.zeros(n), np.ones(n)
+    if line is None:
+        return mean, precision
+    intercept, slope, spread = line
+    rows = {model_id: i for i, model_id in enumerate(ids)}
+    for model in models:
+        i = rows.get(model.id)
+        if i is not None and model.params_b:
+            mean[i] = intercept + slope * math.log10(_model_size(model))
+            precision[i] = 1 / spread**2
+    return mean, precision
 
 
 def _alternate(z: np.ndarray, mask: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Alternating least squares for offsets, loadings and residual spreads (with weak priors)."""
+    import numpy as np
+
     m = mask.astype(float)
     n_models, n_bench = z.shape
     offset, loading, residual = np.zeros(n_bench), np.ones(n_bench), np.full(n_bench, 0.6)
@@ -263,6 +379,7 @@ class Estimate:
     evidence: int  # scores behind it (prompts for a measured quality)
     note: str
     sd: float = 0.0  # the interval's half-width / 1.96 on the latent (z) scale: the uncertainty itself
+    z: float = 0.0  # the point on the latent scale (point = Phi(z))
     own: int = 0  # the use case's benchmarks the model published
     predicted: int = 0  # the use case's benchmarks predicted from its other scores
     thinking_off: bool = False
@@ -286,21 +403,20 @@ def estimate_all(
     Models in `thinking_off` answer without thinking: if their scores were measured with thinking
     on, the interval widens by THINKING_OFF_EXTRA_SD. Models without evidence are absent.
     """
-    mean, spread, own, predicted = fit.use_case_table(weights)
+    table = fit.use_case_table(weights)
     out: dict[str, Estimate] = {}
-    rows = fit.rows
     for model in models:
-        i = rows.get(model.id)
-        if i is None:
+        row = table.get(model.id)
+        if row is None:
             continue
-        m, sd = float(mean[i]), float(spread[i])
+        m, sd, own, predicted = row
         off = model.id in thinking_off and fit.thinking.get(model.id, False)
         if off:
             sd = math.hypot(sd, THINKING_OFF_EXTRA_SD)
         out[model.id] = Estimate(
             point=_phi(m), low=_phi(m - Z95 * sd), high=_phi(m + Z95 * sd),
-            basis="published" if predicted[i] == 0 else "predicted",
-            evidence=len(fit.observed[model.id]), note="", sd=sd, own=int(own[i]), predicted=int(predicted[i]),
+            basis="published" if predicted == 0 else "predicted",
+            evidence=len(fit.observed[model.id]), note="", sd=sd, z=m, own=own, predicted=predicted,
             thinking_off=bool(off),
         )
     return out
@@ -312,7 +428,7 @@ def standing_scale(estimates: list[Estimate]) -> list[float]:
     The point itself is a normal quantile, which squeezes the differences between frontier models
     into the last few hundredths; the part works on the latent scale, like cost works on decades.
     """
-    zs = [_z(e.point) for e in estimates]
+    zs = [e.z for e in estimates]
     if not zs:
         return []
     best = max(zs)
@@ -320,15 +436,7 @@ def standing_scale(estimates: list[Estimate]) -> list[float]:
 
 
 def _z(p: float) -> float:
-    p = min(max(p, 1e-9), 1 - 1e-9)
-    low, high = -12.0, 12.0
-    for _ in range(60):  # bisection on the normal CDF: exact enough, no scipy needed
-        mid = (low + high) / 2
-        if _phi(mid) < p:
-            low = mid
-        else:
-            high = mid
-    return (low + high) / 2
+    return NormalDist().inv_cdf(min(max(p, 1e-9), 1 - 1e-9))
 
 
 def describe(model: Model, estimate: Estimate, weights: dict[str, float]) -> str:
@@ -362,7 +470,7 @@ def measured_estimate(quality: float, prompts: int | None, source: str) -> Estim
         centre = (quality + Z95**2 / (2 * n)) / (1 + Z95**2 / n)
         half = Z95 * math.sqrt(quality * (1 - quality) / n + Z95**2 / (4 * n * n)) / (1 + Z95**2 / n)
         low, high = max(0.0, centre - half), min(1.0, centre + half)
-    return Estimate(quality, low, high, "measured", n, f"measured on your prompts: {quality:.0%} passed, {source}")
+    return Estimate(quality, low, high, "measured", n, f"measured on your prompts: {quality:.0%} passed, {source}", z=_z(quality))
 
 
 def catalogue_fit(catalogue: Catalogue) -> Fit:

@@ -10,6 +10,7 @@ to make the app, the CLI and the library use another catalogue (tests, a private
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import re
 from functools import cached_property
@@ -20,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from selector.errors import CatalogueError, SelectorError
 from selector.files import parse_yaml, read_text
-from selector.offers import Offer, load_price_map, offers_path_for, parse_offers
+from selector.offers import Offer, load_price_map, offers_path_for, parse_offers, price_map_path
 
 DEFAULT_CATALOGUE = Path(__file__).resolve().parent.parent / "data" / "models.yaml"
 # Environment variable naming another catalogue file to use by default (tests, private catalogues).
@@ -486,8 +487,34 @@ def load_catalogue(path: str | Path | None = None, price_map: str | Path | None 
     """Load and validate a catalogue file (default: default_catalogue_path()) and the offers file next to it.
 
     `price_map` names a LiteLLM-format JSON map to check the offers against (default: the installed litellm's).
+    A valid catalogue and its capability fit are cached on disk (selector/cache.py), keyed by the files'
+    content: the next process skips parsing and validating them.
     """
+    from selector.cache import cached, fingerprint
+
     path = Path(path) if path else default_catalogue_path()
+    try:
+        map_path = Path(price_map) if price_map else price_map_path()
+    except SelectorError:
+        map_path = None
+    try:
+        key = fingerprint([path, offers_path_for(path)], [map_path] if map_path else [])
+    except OSError:  # unreadable: the uncached load says so in its own words
+        return _load_catalogue(path, price_map)
+    key = f"{key}-{hashlib.sha256(_display_path(path).encode()).hexdigest()[:8]}"  # the path shown in messages
+
+    def build() -> tuple[Catalogue, object]:
+        from selector.capability import catalogue_fit
+
+        catalogue = _load_catalogue(path, price_map)
+        return catalogue, catalogue_fit(catalogue)
+
+    catalogue, fit = cached("catalogue", key, build)
+    vars(catalogue)["_capability_fit"] = fit
+    return catalogue
+
+
+def _load_catalogue(path: Path, price_map: str | Path | None) -> Catalogue:
     shown = _display_path(path)
     label = f"catalogue {shown}"
     data = parse_yaml(read_text(path, label, CatalogueError), label, CatalogueError)

@@ -25,14 +25,7 @@ from pathlib import Path
 from selector.catalogue import Catalogue, Model
 from selector.errors import SelectorError
 from selector.files import parse_yaml, read_text
-from selector.offers import (
-    Offer,
-    declared_modalities,
-    load_price_map,
-    map_label,
-    per_mtok,
-    price_map_path,  # noqa: F401  (re-exported: where the installed map lives)
-)
+from selector.offers import Offer, declared_modalities, load_price_map, map_label, per_mtok
 
 DRIFT_FILE = "drift.yaml"  # next to the catalogue
 MODALITY_ORDER = ("text", "image", "audio", "video")

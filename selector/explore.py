@@ -14,6 +14,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from selector.catalogue import BENCHMARKS, Catalogue, Modality, Model, Strength
+from selector.offers import Offer, price_spread
 
 
 class CatalogueFilter(BaseModel):
@@ -202,3 +203,56 @@ def model_details(models: list[Model]) -> pd.DataFrame:
             detail[label] = f"{score.score:g} (source: {score.source})" if score else "not reported"
         columns[m.name if m.name not in columns else f"{m.name} ({m.id})"] = detail
     return pd.DataFrame(columns)
+
+
+# --- hosted offers of one model ---------------------------------------------------------------
+
+OFFER_COLUMNS = [
+    "provider", "variant", "input_usd_per_mtok", "output_usd_per_mtok", "cached_input_usd_per_mtok",
+    "context_tokens", "max_output_tokens", "input_modalities", "reasoning", "deprecation_date", "live", "litellm_model",
+]
+
+
+def offers_table(offers: tuple[Offer, ...] | list[Offer], today: dt.date) -> pd.DataFrame:
+    """One row per offer (map figures; missing stays missing), live ones first, each group cheapest first."""
+    rows = [
+        {
+            "provider": o.provider,
+            "variant": o.variant,
+            "input_usd_per_mtok": o.input_usd_per_mtok,
+            "output_usd_per_mtok": o.output_usd_per_mtok,
+            "cached_input_usd_per_mtok": o.cached_input_usd_per_mtok,
+            "context_tokens": o.context_tokens,
+            "max_output_tokens": o.max_output_tokens,
+            "input_modalities": list(o.input_modalities),
+            "reasoning": o.reasoning,
+            "deprecation_date": o.deprecation_date,
+            "live": o.is_live(today),
+            "litellm_model": o.litellm_model,
+        }
+        for o in sorted(offers, key=lambda o: (not o.is_live(today), o.input_usd_per_mtok or 0, o.output_usd_per_mtok or 0, o.key))
+    ]
+    table = pd.DataFrame(rows, columns=OFFER_COLUMNS)
+    for column in ("context_tokens", "max_output_tokens"):
+        table[column] = table[column].astype("Int64")
+    for column in ("input_usd_per_mtok", "output_usd_per_mtok", "cached_input_usd_per_mtok"):
+        table[column] = table[column].astype("Float64")
+    table["reasoning"] = table["reasoning"].astype("boolean")
+    return table
+
+
+def offers_summary(offers: tuple[Offer, ...] | list[Offer], today: dt.date) -> str:
+    """One line: how many offers are live and the spread (min / median / max) of their prices."""
+    if not offers:
+        return "No hosted offer is listed for this model."
+    spread = price_spread(offers, today)
+    live = sum(o.is_live(today) for o in offers)
+    if not live:
+        return f"{len(offers)} offers, none live on {today}."
+
+    def money(part: str) -> str:
+        s = spread[part]
+        return f"${s['min']:g} / ${s['median']:g} / ${s['max']:g}"
+
+    return (f"{live} of {len(offers)} offers live. Price per 1M tokens, min / median / max: "
+            f"input {money('input')}, output {money('output')}.")

@@ -1,8 +1,10 @@
 """The one seam for model calls: LiteLLM, streaming with usage, two sides at once, metrics.
 
 A model is named by a bundled local model ("smollm2-135m-instruct"), a catalogue id ("gpt-4o"),
-a LiteLLM string ("anthropic/claude-haiku-4-5"), or a model name plus the base URL of an
-OpenAI-compatible server (vLLM, Ollama, LM Studio, a LiteLLM Proxy).
+a catalogue id with one of its offers' providers ("qwen-2.5-72b@together_ai"), a LiteLLM string
+("anthropic/claude-haiku-4-5", or an offer's string), or a model name plus the base URL of an
+OpenAI-compatible server (vLLM, Ollama, LM Studio, a LiteLLM Proxy). A catalogue model without a
+first-party key (open weights served only by hosts) resolves to its cheapest live offer.
 
 LiteLLM is imported lazily (about 3 s) and only here; its exceptions are turned into the
 project's error types once, in `map_error`, with messages from which every key is scrubbed.
@@ -66,6 +68,7 @@ class Target:
     output_usd_per_mtok: float | None = None
     needs_key: bool = True             # False for local servers and custom endpoints
     note: str | None = None
+    offer_key: str | None = None       # the LiteLLM map key of the hosted offer called, when one is
 
 
 def resolve_model(spec: str, api_base: str | None = None, catalogue=None) -> Target:
@@ -90,17 +93,26 @@ def resolve_model(spec: str, api_base: str | None = None, catalogue=None) -> Tar
         )
     if catalogue is None:
         catalogue = _default_catalogue()
+    if "@" in spec and catalogue is not None and spec.split("@", 1)[0] in catalogue.by_id:
+        model_id, provider = spec.split("@", 1)
+        return _offer_target(spec, catalogue, model_id, provider=provider.strip())
     entry = catalogue.by_id.get(spec) if catalogue is not None else None
     if entry is not None:
         if not entry.litellm_id:
+            if catalogue.offers_for(spec):
+                return _offer_target(spec, catalogue, spec)
             raise SelectorError(
-                f"catalogue model {spec!r} has no litellm_id, so it cannot be called live; "
+                f"catalogue model {spec!r} has no litellm_id and no hosted offer, so it cannot be called live; "
                 "give a LiteLLM model string or an endpoint URL instead"
             )
         return Target(
             spec=spec, label=entry.name, litellm_model=entry.litellm_id, catalogue_id=spec,
             input_usd_per_mtok=entry.input_usd_per_mtok, output_usd_per_mtok=entry.output_usd_per_mtok,
         )
+    offered = _find_offer(catalogue, spec) if catalogue is not None else None
+    if offered is not None:
+        model_id, offer = offered
+        return _target_for_offer(spec, catalogue.by_id[model_id], offer)
     if "/" not in spec and catalogue is not None:
         from selector.catalogue import unknown_id_message
 
@@ -117,10 +129,46 @@ def resolve_model(spec: str, api_base: str | None = None, catalogue=None) -> Tar
     )
 
 
+def _offer_target(spec: str, catalogue, model_id: str, provider: str | None = None) -> Target:
+    """The catalogue model called through one of its live offers: the named provider's, else the cheapest."""
+    import datetime as dt
+
+    from selector.costs import Traffic
+    from selector.offers import choose_offer
+
+    model = catalogue.by_id[model_id]
+    offers = catalogue.offers_for(model_id)
+    policy = f"provider:{provider}" if provider else "cheapest"
+    if provider and not offers:
+        raise SelectorError(f"catalogue model {model_id!r} has no hosted offer, so {spec!r} names none")
+    choice = choose_offer(model, offers, Traffic(), policy, today=dt.date.today())
+    if choice.offer is None:
+        providers = ", ".join(sorted({o.provider for o in offers})) or "none"
+        raise SelectorError(f"{spec}: {choice.basis} (providers: {providers})")
+    return _target_for_offer(spec, model, choice.offer)
+
+
+def _target_for_offer(spec: str, model, offer) -> Target:
+    return Target(
+        spec=spec, label=f"{model.name} @ {offer.provider}", litellm_model=offer.litellm_model, catalogue_id=model.id,
+        input_usd_per_mtok=offer.input_usd_per_mtok, output_usd_per_mtok=offer.output_usd_per_mtok,
+        offer_key=offer.key,
+    )
+
+
+def _find_offer(catalogue, spec: str):
+    """(model id, offer) whose map key or LiteLLM string is `spec`, or None."""
+    for model_id, offers in catalogue.offers.items():
+        for offer in offers:
+            if spec in (offer.key, offer.litellm_model):
+                return model_id, offer
+    return None
+
+
 @functools.lru_cache(maxsize=1)
 def _litellm_model_names() -> frozenset[str]:
     """Model names in LiteLLM's bundled price map, read as a file (importing litellm costs seconds)."""
-    from selector.drift import load_price_map
+    from selector.offers import load_price_map
 
     try:
         return frozenset(load_price_map())

@@ -16,7 +16,6 @@ import functools
 import importlib.metadata
 import importlib.util
 import json
-import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -284,6 +283,20 @@ def offer_request_cost_usd(offer: Offer, model: Model, traffic: Traffic) -> floa
             + output * offer.output_usd_per_mtok) / TOKENS_PER_MTOK
 
 
+def _request_costs(offers: list[Offer], model: Model, traffic: Traffic) -> list[float]:
+    """offer_request_cost_usd for many priced offers of one model, the traffic's shares worked out once."""
+    from selector.costs import billed_output_tokens
+
+    cached = traffic.input_tokens * traffic.cached_input_share
+    fresh = traffic.input_tokens - cached
+    output = billed_output_tokens(model, traffic)
+    return [
+        (fresh * o.input_usd_per_mtok + cached * (o.cached_input_usd_per_mtok if o.cached_input_usd_per_mtok is not None
+                                                   else o.input_usd_per_mtok) + output * o.output_usd_per_mtok) / TOKENS_PER_MTOK
+        for o in offers
+    ]
+
+
 def _provider_matches(offer: Offer, name: str) -> bool:
     """'bedrock' names every Bedrock API (bedrock, bedrock_converse...), 'vertex_ai' every Vertex one."""
     return offer.provider == name or offer.provider.startswith(name + "_") or offer.provider.startswith(name + "-")
@@ -331,7 +344,7 @@ def choose_offer(
             return OfferChoice(policy, None, None, None,
                                f"no live offer from {name} meets the need (offered by: {providers})")
         fitting = named
-    costed = sorted(((offer_request_cost_usd(o, model, traffic), o) for o in fitting), key=lambda pair: (pair[0], pair[1].key))
+    costed = sorted(zip(_request_costs(fitting, model, traffic), fitting), key=lambda pair: (pair[0], pair[1].key))
     if policy == "median":
         per_request, offer = costed[(len(costed) - 1) // 2]  # the lower median: a real offer, never an average
         how = f"median of {len(costed)} live offers"
@@ -361,9 +374,3 @@ def price_spread(offers: tuple[Offer, ...] | list[Offer], today: dt.date) -> dic
         spread[name] = {"min": values[0], "median": median, "max": values[-1]}
     return spread
 
-
-def same_value(a: object, b: object) -> bool:
-    """Equality that forgives float noise in prices."""
-    if isinstance(a, float) or isinstance(b, float):
-        return isinstance(a, (int, float)) and isinstance(b, (int, float)) and math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
-    return a == b

@@ -210,8 +210,6 @@ def _run_data(run: dict[str, Any]) -> dict[str, Any]:
 
 def router_config(recommendation: Recommendation) -> dict[str, Any] | None:
     """A LiteLLM Router config: the top pick with the runner-up as fallback; keys only as os.environ/ references."""
-    from selector.scoring import is_self_hosted
-
     picks = recommendation.picks[:2]
     if not picks:
         return None
@@ -219,12 +217,16 @@ def router_config(recommendation: Recommendation) -> dict[str, Any] | None:
     for pick in picks:
         model = pick.model
         params: dict[str, Any]
-        if model.open_weights and (is_self_hosted(model, recommendation.answers) or not model.litellm_id):
+        serving = pick.serving
+        call_as = serving.call_as if serving is not None and serving.mode in ("api", "offer") else None
+        if call_as is None and not model.open_weights:
+            call_as = model.litellm_id
+        if call_as is None and model.open_weights:
             params = {"model": f"openai/{model.id}", "api_base": SELF_HOSTED_API_BASE,
                       "api_key": f"os.environ/{SELF_HOSTED_KEY_ENV}"}
-        elif model.litellm_id:
-            params = {"model": model.litellm_id, "api_key": f"os.environ/{_key_env(model.litellm_id)}"}
-            if model.litellm_id.startswith(("azure/", "azure_ai/")):
+        elif call_as:
+            params = {"model": call_as, "api_key": f"os.environ/{_key_env(call_as)}"}
+            if call_as.startswith(("azure/", "azure_ai/")):
                 params["api_base"] = "os.environ/AZURE_AI_API_BASE"
         else:
             params = {"model": f"{model.provider.lower().replace(' ', '_')}/{model.id}",
@@ -510,9 +512,9 @@ def to_markdown(report: Report) -> str:
 
     asm = d["assumptions"]
     out += ["## Assumptions", "", f"- Cost month: {md_text(asm['cost_month'])}.", f"- {md_text(asm['unknowns'])}", ""]
-    out += ["Latency estimates (p95 for a short reply):", ""]
-    out += _md_table(["Model", "Low ms", "High ms", "Basis"],
-                     [(x["id"], f"{x['low_ms']:,.0f}", f"{x['high_ms']:,.0f}", x["basis"]) for x in asm["latency"]])
+    out += ["Latency estimates (time to first token):", ""]
+    out += _md_table(["Model", "Median ms", "p95 ms", "Basis"],
+                     [(x["id"], f"{x['p50_first_token_ms']:,.0f}", f"{x['p95_first_token_ms']:,.0f}", x["basis"]) for x in asm["latency"]])
     out += ["Self-hosting assumptions:", ""]
     out += _md_table(["Assumption", "Value", "Meaning"], [(x["name"], x["value"], x["description"]) for x in asm["self_hosting"]])
 

@@ -279,9 +279,9 @@ def render_html(report: Report) -> str:
     asm = d["assumptions"]
     parts.append('<h2 id="assumptions">Assumptions</h2>')
     parts.append(f"<ul><li>Cost month: {esc(asm['cost_month'])}.</li><li>{esc(asm['unknowns'])}</li></ul>")
-    parts.append("<h3>Latency estimates (p95 for a short reply)</h3>")
-    parts.append(_table(["Model", "Low ms", "High ms", "Basis"],
-                        [(x["id"], f"{x['low_ms']:,.0f}", f"{x['high_ms']:,.0f}", x["basis"]) for x in asm["latency"]],
+    parts.append("<h3>Latency estimates (time to first token)</h3>")
+    parts.append(_table(["Model", "Median ms", "p95 ms", "Basis"],
+                        [(x["id"], f"{x['p50_first_token_ms']:,.0f}", f"{x['p95_first_token_ms']:,.0f}", x["basis"]) for x in asm["latency"]],
                         numeric=(1, 2)))
     parts.append("<h3>Self-hosting assumptions</h3>")
     parts.append(_table(["Assumption", "Value", "Meaning"],

@@ -219,6 +219,12 @@ def recommend(
     return ranking.recommendation(top)
 
 
+def first_pick(catalogue: Catalogue, answers: Answers, measured: dict | None = None) -> str | None:
+    """The first pick's id (None when nothing qualifies), without writing any reasons: for the
+    sensitivity analysis, which ranks the catalogue dozens of times."""
+    return rank(catalogue, answers, measured=measured).first_id
+
+
 class Ranking:
     """Everything one pass over the catalogue found: candidates in order, exclusions, unrated models."""
 
@@ -328,7 +334,13 @@ def _capabilities(catalogue: Catalogue, answers: Answers, passed: list, measured
     for model_id, figures in (measured or {}).items():
         quality = getattr(figures, "quality_0_1", None)
         if quality is not None:
-            estimates[model_id] = cap.measured_estimate(quality, getattr(figures, "prompts", None), figures.source)
+            estimate = cap.measured_estimate(quality, getattr(figures, "prompts", None), figures.source)
+            low, high = getattr(figures, "quality_low", None), getattr(figures, "quality_high", None)
+            if low is not None and high is not None:
+                from dataclasses import replace
+
+                estimate = replace(estimate, low=low, high=high)
+            estimates[model_id] = estimate
     return estimates
 
 

@@ -50,7 +50,8 @@ class Serving:
     monthly_usd: float | None  # what is billed (0 on the users' devices); None when unknown
     basis: str
     latency: Latency | None
-    offer_key: str | None = None
+    offer_key: str | None = None  # the map key priced (an offer's, or the maker's litellm_id)
+    call_as: str | None = None  # the LiteLLM model string that calls it there
     problem: str | None = None  # a deployment failure in words (the model cannot be served this way)
     gap: float | None = None  # how far off, for a failure that is a matter of degree
     thinking_off: bool = False  # a reasoning model judged answering without thinking
@@ -143,13 +144,21 @@ class Server:
             return hosted
         return self._self_hosted(model)
 
+    def _traffic(self, model: Model, effort: str | None) -> Traffic:
+        if effort is None:
+            return self.answers.traffic
+        got = self._memo.get(("traffic", effort))
+        if got is None:
+            got = self._memo[("traffic", effort)] = thinking_traffic(model, self.answers.traffic, effort, self.thinking)
+        return got
+
     # --- ways of serving ---------------------------------------------------------------------------
 
     def _api(self, model: Model) -> Serving:
         """The maker's API price, or a host's offer under the pricing policy (cheapest of both by default)."""
         answers = self.answers
         effort = choose_effort(model, answers)
-        traffic = thinking_traffic(model, answers.traffic, effort, self.thinking)
+        traffic = self._traffic(model, effort)
         policy = answers.offer_policy
         offers = self.catalogue.offers_for(model.id)
         own = monthly_cost_usd(model, traffic) if model.has_api_price else None
@@ -163,10 +172,10 @@ class Server:
         thinking_off = effort == "none"
         if use_offer:
             return Serving("offer", choice.monthly_usd, choice.basis, self._api_latency(model, effort),
-                           offer_key=choice.offer.key, thinking_off=thinking_off)
+                           offer_key=choice.offer.key, call_as=choice.offer.litellm_model, thinking_off=thinking_off)
         if own is not None and not policy.startswith("provider:"):
             return Serving("api", own, "maker's API price", self._api_latency(model, effort),
-                           offer_key=model.litellm_id, thinking_off=thinking_off)
+                           offer_key=model.litellm_id, call_as=model.litellm_id, thinking_off=thinking_off)
         if choice is not None:  # offers exist, but none meets the need under this policy
             return Serving("offer", None, "", None, problem=choice.basis)
         if model.open_weights:
@@ -190,7 +199,7 @@ class Server:
         if got is not None:
             return got
         effort = choose_effort(model, self.answers)
-        traffic = thinking_traffic(model, self.answers.traffic, effort, self.thinking)
+        traffic = self._traffic(model, effort)
         estimate = perf.estimate_self_hosted(model, self.answers.traffic, self.a.serving, effort=effort)
         if estimate is None or estimate.total_gpus is None:
             got = Serving("self_hosted", None, "self-hosted: parameter count unknown, so the GPU bill is unknown", None)

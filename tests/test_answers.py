@@ -27,6 +27,7 @@ def _catalogue():
         "context_tokens": 128000, "max_output_tokens": None, "input_usd_per_mtok": None,
         "output_usd_per_mtok": None, "input_modalities": ["text"], "output_modalities": ["text"],
         "languages": ["en"], "release_date": None, "sources": ["https://example.com"], "as_of": "2026-11-01",
+        "evidence_note": "test entry: none published",
     }
     ids = ["gpt-4o", "gpt-4o-mini", "claude-3-5-sonnet"]
     return parse_catalogue({"models": [dict(base, id=i, name=i) for i in ids]}, "test.yaml")

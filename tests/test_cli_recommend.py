@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from catalogue_samples import bench
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,6 +23,7 @@ def entry(model_id: str, **overrides) -> dict:
         "input_modalities": ["text"], "output_modalities": ["text"], "languages": ["en"],
         "benchmarks": {"mmlu": bench("mmlu", 80)}, "release_date": None,
         "sources": ["https://example.com"], "as_of": "2026-11-01",
+        "checked": {"prices": "2026-11-01", "benchmarks": "2026-11-01"},
     }
     data.update(overrides)
     return data

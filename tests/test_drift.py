@@ -229,3 +229,37 @@ def test_real_catalogue_has_no_unaccepted_drift():
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr
     assert run.stdout.startswith("Compared ")
     assert "model_prices_and_context_window_backup.json from litellm" in run.stdout
+
+
+# --- names cut into family, version and line (the rule behind `catalog missing`) ---------------
+
+from selector.drift import parse_model_name  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    "name, stem, version, words",
+    [
+        ("claude-opus-5-5", "claude", (5, 5), ("opus",)),
+        ("gpt-6.1-terra", "gpt", (6, 1), ("terra",)),
+        ("gpt-4o-mini", "gpt", (4,), ("o", "mini")),
+        ("o4-mini", "o", (4,), ("mini",)),
+        ("qwen3-30b-a3b", "qwen", (3,), ("30b", "a3b")),
+        ("qwen3.8-max", "qwen", (3, 8), ("max",)),
+        ("deepseek-v4-pro", "deepseek", (4,), ("pro",)),
+        ("kimi-k3.1-pro", "kimi", (3, 1), ("k", "pro")),
+        ("MiniMax-M3", "minimax", (3,), ("m",)),
+        ("mistral-large-4-0", "mistral", (4,), ("large",)),
+        ("glm-5p3", "glm", (5, 3), ()),
+        ("grok-4.20-reasoning", "grok", (4, 20), ()),
+        ("gemini-3.5-flash-lite", "gemini", (3, 5), ("flash", "lite")),
+    ],
+)
+def test_model_names_are_cut_into_family_version_and_line(name, stem, version, words):
+    parsed = parse_model_name(name)
+    assert (parsed.stem, parsed.version, parsed.words) == (stem, version, words)
+
+
+def test_versions_compare_as_numbers_part_by_part():
+    assert parse_model_name("grok-4.20").version > parse_model_name("grok-4.7").version
+    assert parse_model_name("gpt-5.10").version > parse_model_name("gpt-5.9").version
+    assert parse_model_name("no-version-here") is None

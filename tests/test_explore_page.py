@@ -10,6 +10,8 @@ from catalogue_samples import sample_data, write_catalogue
 from conftest import open_app_page
 from streamlit.testing.v1 import AppTest
 
+from selector.catalogue import BENCHMARKS
+
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = "pages/explore.py"
 ACTIVE = ["acme-large", "acme-mini", "beta-open-70b", "beta-open-8b", "gamma-vision"]
@@ -88,11 +90,11 @@ def test_table_formats_prices_and_context(app):
 def test_selected_models_show_side_by_side(app):
     app.multiselect(key="details_models").set_value(["acme-large", "beta-open-70b"]).run()
     assert not app.exception, app.exception
-    details = [df.value for df in app.dataframe if "id" not in df.value.columns]
+    details = [df.value for df in app.dataframe if "id" not in df.value.columns and "litellm_model" not in df.value.columns]
     assert len(details) == 1
     assert list(details[0].columns) == ["Acme Large", "Beta Open 70B"]
     assert details[0].loc["Input price", "Beta Open 70B"] == "unknown"
-    assert "source: https://example.org/acme-large-evals" in details[0].loc["MMLU (general knowledge, %)", "Acme Large"]
+    assert details[0].loc[BENCHMARKS["mmlu"], "Acme Large"].startswith("88.5 (source: https://example.org/")
 
 
 def test_bad_catalogue_shows_one_line_error(tmp_path, monkeypatch):
@@ -105,3 +107,27 @@ def test_bad_catalogue_shows_one_line_error(tmp_path, monkeypatch):
     assert not at.exception
     assert any("input_usd_per_mtok must be >= 0" in e.value for e in at.error)
     assert not at.dataframe
+
+
+def test_model_detail_lists_its_offers_with_the_spread(tmp_path, monkeypatch):
+    """A model's hosted offers (offers.yaml next to the catalogue) show as a sortable table with min/median/max."""
+    path = write_catalogue(tmp_path / "sample.yaml", sample_data())
+    (tmp_path / "offers.yaml").write_text(
+        "beta-open-70b:\n"
+        "  - together_ai/meta-llama/Meta-Llama-3.1-70B-Instruct-Turbo\n"  # deprecated in the pinned map
+        "  - deepinfra/meta-llama/Meta-Llama-3.1-70B-Instruct\n"
+        "  - nebius/meta-llama/Meta-Llama-3.1-70B-Instruct\n"
+        "  - fireworks_ai/accounts/fireworks/models/llama-v3p1-70b-instruct\n"
+    )
+    monkeypatch.setenv("SELECTOR_CATALOGUE", str(path))
+    at = open_app_page(PAGE)
+    at.multiselect(key="details_models").set_value(["beta-open-70b", "acme-mini"]).run()
+    assert not at.exception, at.exception
+    [offers] = [df.value for df in at.dataframe if "litellm_model" in df.value.columns]
+    assert list(offers["provider"]) == ["nebius", "deepinfra", "fireworks_ai", "together_ai"]  # live first, cheapest first
+    assert list(offers["live"]) == [True, True, True, False]
+    assert offers.loc[0, "input_usd_per_mtok"] == 0.13
+    lines = [m.value for m in at.markdown]
+    assert ("**Beta Open 70B**: 3 of 4 offers live. Price per 1M tokens, min / median / max: "
+            "input $0.13 / $0.4 / $0.9, output $0.4 / $0.4 / $0.9.") in lines
+    assert "**Acme Mini**: No hosted offer is listed for this model." in lines

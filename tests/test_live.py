@@ -189,6 +189,69 @@ def test_a_prompt_longer_than_the_context_is_context_too_long(local_servers):
     assert "context window" in res.error
 
 
+# --- a catalogue model called through one of its hosted offers -------------------------------
+
+LLAMA_OFFERS = ["deepinfra/meta-llama/Meta-Llama-3.1-70B-Instruct", "nebius/meta-llama/Meta-Llama-3.1-70B-Instruct",
+                "fireworks_ai/accounts/fireworks/models/llama-v3p1-70b-instruct",
+                "together_ai/meta-llama/Meta-Llama-3.1-70B-Instruct-Turbo"]  # together's is deprecated in the pinned map
+
+
+@pytest.fixture
+def offered_catalogue():
+    """An open model with no first-party key and four hosts, and a closed model with a key and no offers."""
+    from catalogue_samples import entry
+
+    from selector.catalogue import parse_catalogue
+    from selector.offers import Offer, load_price_map
+
+    extra = {"evidence_note": "none published (test entry)", "checked": {"prices": "2026-11-01"}}
+    catalogue = parse_catalogue({"models": [
+        entry("llama-3.1-70b", name="Llama 3.1 70B", open_weights=True, params_b=70.0, input_usd_per_mtok=None,
+              output_usd_per_mtok=None, price_source=None, **extra),
+        entry("closed-1", litellm_id="openai/closed-1", **extra),
+        entry("bare-open", open_weights=True, input_usd_per_mtok=None, output_usd_per_mtok=None, price_source=None, **extra),
+    ]})
+    price_map = load_price_map()
+    return catalogue.with_offers({"llama-3.1-70b": tuple(Offer.from_entry(k, price_map[k]) for k in LLAMA_OFFERS)})
+
+
+def test_an_open_model_without_a_key_resolves_to_its_cheapest_live_offer(offered_catalogue):
+    target = resolve_model("llama-3.1-70b", catalogue=offered_catalogue)
+    assert (target.litellm_model, target.offer_key) == (
+        "nebius/meta-llama/Meta-Llama-3.1-70B-Instruct", "nebius/meta-llama/Meta-Llama-3.1-70B-Instruct")
+    assert (target.input_usd_per_mtok, target.output_usd_per_mtok) == (0.13, 0.4)
+    assert target.catalogue_id == "llama-3.1-70b" and target.label == "Llama 3.1 70B @ nebius"
+
+
+def test_a_model_named_with_a_provider_uses_that_offer(offered_catalogue):
+    target = resolve_model("llama-3.1-70b@fireworks_ai", catalogue=offered_catalogue)
+    assert target.litellm_model == "fireworks_ai/accounts/fireworks/models/llama-v3p1-70b-instruct"
+    assert (target.input_usd_per_mtok, target.catalogue_id, target.spec) == (0.9, "llama-3.1-70b", "llama-3.1-70b@fireworks_ai")
+    with pytest.raises(SelectorError, match=r"no live offer from together_ai .*providers: deepinfra, fireworks_ai, nebius, together_ai"):
+        resolve_model("llama-3.1-70b@together_ai", catalogue=offered_catalogue)  # deprecated
+    with pytest.raises(SelectorError, match="has no hosted offer"):
+        resolve_model("closed-1@azure", catalogue=offered_catalogue)
+
+
+def test_an_offers_litellm_string_is_priced_at_that_offer(offered_catalogue):
+    target = resolve_model("deepinfra/meta-llama/Meta-Llama-3.1-70B-Instruct", catalogue=offered_catalogue)
+    assert (target.catalogue_id, target.offer_key, target.input_usd_per_mtok) == (
+        "llama-3.1-70b", "deepinfra/meta-llama/Meta-Llama-3.1-70B-Instruct", 0.4)
+
+
+def test_a_model_with_neither_key_nor_offer_cannot_be_called(offered_catalogue):
+    with pytest.raises(SelectorError, match="has no litellm_id and no hosted offer"):
+        resolve_model("bare-open", catalogue=offered_catalogue)
+    assert resolve_model("closed-1", catalogue=offered_catalogue).offer_key is None
+
+
+def test_a_call_through_an_offer_costs_that_offers_price(offered_catalogue):
+    target = resolve_model("llama-3.1-70b", catalogue=offered_catalogue)
+    res = run_side(target, "hi", CallSettings(max_tokens=8), api_key=CANARY, mock_response="hello there")
+    assert res.error is None and res.cost_source in ("litellm", "catalogue")
+    assert res.cost_usd == pytest.approx((res.input_tokens * 0.13 + res.output_tokens * 0.4) / 1e6)
+
+
 # --- providers through mock_response ---------------------------------------------------------
 
 

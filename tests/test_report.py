@@ -118,7 +118,7 @@ def test_markdown_is_readable_with_tables(catalogue, path):
                     "## Sources of the prices used", "## Assumptions", "## LiteLLM Router configuration"):
         assert re.search(rf"^{re.escape(heading)}", text, re.M), heading
     assert f"**Top pick: {md_text(rec.top.model.name)}**" in text
-    assert "| Rank | Model | Provider | Score | Monthly cost | Cost basis |" in text
+    assert "| Rank | Model | Provider | Score | Capability (95% interval) | Monthly cost | Cost basis | Shuts down |" in text
     for exclusion in rec.excluded:
         assert md_text("; ".join(exclusion.reasons)) in text
     assert rec.as_of in text
