@@ -149,3 +149,21 @@ def measured_from_votes() -> dict:
     except SelectorError as exc:
         st.warning(f"Arena votes were left out of the recommendation: {exc}", icon=":material/warning:")
         return {}
+
+
+def person_name() -> str:
+    """The name this person gives in the sidebar, recorded on the runs and votes they save (no accounts).
+
+    Kept in the session beyond the widget, so it survives visits to pages that do not show it;
+    it starts from SELECTOR_USER. A name, never a key: the store redacts key-shaped text.
+    """
+    import os
+
+    if "person_name" not in st.session_state:  # widget state is dropped on pages without the widget
+        st.session_state["person_name"] = st.session_state.get("_person_name", os.environ.get("SELECTOR_USER", ""))
+    name = st.sidebar.text_input(
+        "Your name (for shared history)", key="person_name", max_chars=80,
+        help="Saved with your runs and votes so a team sharing one database can tell them apart. Optional.",
+    )
+    st.session_state["_person_name"] = name
+    return name.strip()

@@ -5,7 +5,7 @@ import time
 import pandas as pd
 import streamlit as st
 
-from pages._common import catalogue_or_stop, current_answers, link_to_questionnaire, show_error_and_stop
+from pages._common import catalogue_or_stop, current_answers, link_to_questionnaire, person_name, show_error_and_stop
 from selector import benchmark, benchmark_charts
 from selector.costs import Traffic
 from selector.errors import SelectorError
@@ -128,6 +128,7 @@ with st.sidebar:
         if key_name:
             keys[spec] = st.text_input(key_name, type="password", key=f"bench_key_{key_name}") or None
 
+person = person_name()  # in the sidebar on every run, so it can be typed before the run starts
 b1, b2, _ = st.columns([1, 1, 4])
 run_clicked = b1.button("Run benchmark", type="primary", icon=":material/play_arrow:", key="bench_run")
 stop_clicked = b2.button("Stop", icon=":material/stop:", key="bench_stop")
@@ -147,7 +148,7 @@ if run_clicked:
         with st.spinner("Starting..."):
             job = benchmark.BenchmarkJob(
                 rows=rows, targets=targets, settings=settings, concurrency=int(concurrency),
-                api_keys={s: keys.get(s) for s in keys}, history=open_history(), judge=judge, source=name,
+                api_keys={s: keys.get(s) for s in keys}, history=open_history(who=person), judge=judge, source=name,
             ).start()
     except SelectorError as exc:
         show_error_and_stop(exc)

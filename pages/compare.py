@@ -4,7 +4,7 @@ from typing import get_args
 
 import streamlit as st
 
-from pages._common import catalogue_or_stop, current_answers, link_to_questionnaire, show_error_and_stop
+from pages._common import catalogue_or_stop, current_answers, link_to_questionnaire, person_name, show_error_and_stop
 from pages._report import remember_run
 from selector.answers import UseCase
 from selector.errors import SelectorError
@@ -149,6 +149,7 @@ if targets is not None and any(not t.local_alias for t in targets.values()):
     except SelectorError as exc:
         st.caption(f"Preflight unavailable: {exc}")
 
+person = person_name()  # in the sidebar on every run, so it can be typed before the run starts
 b1, b2, _ = st.columns([1, 1, 4])
 run_clicked = b1.button("Compare", type="primary", disabled=targets is None, icon=":material/play_arrow:", key="run")
 stop_clicked = b2.button("Stop", icon=":material/stop:", key="stop")
@@ -172,7 +173,7 @@ if run_clicked and targets is not None:
         live = LiveRun(targets=pair, prompt=prompt, settings=settings, api_keys={
             "a": keys.get("a") if pair["a"] is targets["a"] else keys.get("b"),
             "b": keys.get("b") if pair["b"] is targets["b"] else keys.get("a"),
-        }, history=open_history(), blind=blind).start()
+        }, history=open_history(who=person), blind=blind).start()
     except SelectorError as exc:
         show_error_and_stop(exc)
     st.session_state["live"] = live
@@ -236,7 +237,7 @@ if live.run_id is not None:
         for col, (value, label) in zip(vote_cols, VOTE_LABELS.items()):
             if col.button(label, key=f"vote_{value}"):
                 try:
-                    save_vote(live, value, who, tag)
+                    save_vote(live, value, who or person, tag)
                 except SelectorError as exc:
                     show_error_and_stop(exc)
                 st.session_state["vote"] = value

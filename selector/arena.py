@@ -254,10 +254,10 @@ def votes_still_needed(gap: float, se: float, votes: int) -> int | None:
     The standard error shrinks as 1/sqrt(votes): n = votes * (1.96 * se / gap)^2. None when the
     gap is 0 (no number of votes separates two equal models).
     """
-    if se <= 0 or Z95 * se < abs(gap):
-        return 0
     if gap == 0:
         return None
+    if se <= 0 or Z95 * se < abs(gap):
+        return 0
     total = votes * (Z95 * se / abs(gap)) ** 2
     return max(1, math.ceil(total - votes))
 

@@ -361,6 +361,28 @@ def paired_comparisons(run: BenchmarkRun) -> list:
     return out
 
 
+def _fmt(value, spec: str, prefix: str = "") -> str:
+    return "unknown" if value is None else f"{prefix}{value:{spec}}"
+
+
+def summary_rows(run: BenchmarkRun, traffic: Traffic | None = None) -> list[dict[str, str]]:
+    """The per-model summary as display rows (unknown figures say so, never 0)."""
+    return [{
+        "Model": s.label, "Success": f"{s.succeeded}/{s.rows}",
+        "Latency p50 (s)": _fmt(s.latency_p50_s, ".2f"), "Latency p95 (s)": _fmt(s.latency_p95_s, ".2f"),
+        "TTFT p50 (s)": _fmt(s.ttft_p50_s, ".2f"), "TTFT p95 (s)": _fmt(s.ttft_p95_s, ".2f"),
+        "Output tokens (mean)": _fmt(s.output_tokens_mean, ".1f"),
+        "Cost / request": _fmt(s.cost_per_request_usd, ".6f", "$"),
+        "Monthly at your traffic": _fmt(s.monthly_cost_usd, ",.2f", "$"),
+        "Quality": "no expected answers" if s.quality is None else f"{s.quality:.0%} ({s.passed}/{s.checked})",
+    } for s in run.summaries(traffic)]
+
+
+def comparison_lines(run: BenchmarkRun) -> list[str]:
+    """One Markdown-safe sentence per paired comparison: metric, test, verdict."""
+    return [f"**{c.metric.capitalize()}** ({c.test}): {c.verdict}." for c in run.paired_comparisons()]
+
+
 SUMMARY_COLUMNS = {
     "model": "Model", "success_rate": "Success", "latency_p50_s": "Latency p50 (s)",
     "latency_p95_s": "Latency p95 (s)", "ttft_p50_s": "TTFT p50 (s)", "ttft_p95_s": "TTFT p95 (s)",

@@ -470,7 +470,7 @@ def measured_estimate(quality: float, prompts: int | None, source: str) -> Estim
         centre = (quality + Z95**2 / (2 * n)) / (1 + Z95**2 / n)
         half = Z95 * math.sqrt(quality * (1 - quality) / n + Z95**2 / (4 * n * n)) / (1 + Z95**2 / n)
         low, high = max(0.0, centre - half), min(1.0, centre + half)
-    return Estimate(quality, low, high, "measured", n, f"measured on your prompts: {quality:.0%} passed, {source}", z=_z(quality))
+    return Estimate(quality, low, high, "measured", n, f"measured on your prompts: {quality:.0%} of checked answers passed, {source}", z=_z(quality))
 
 
 def catalogue_fit(catalogue: Catalogue) -> Fit:

@@ -9,6 +9,7 @@ import pytest
 from catalogue_samples import entry, sample_data
 from pydantic import ValidationError
 
+from selector.catalogue import BENCHMARKS
 from selector.catalogue import parse_catalogue
 from selector.explore import CatalogueFilter, catalogue_table, filter_models, filter_options, model_details
 
@@ -100,8 +101,8 @@ def test_details_side_by_side(catalogue):
     assert details.loc["Input price", "Acme Large"] == "$3.00 per 1M tokens"
     assert details.loc["Input price", "Beta Open 70B"] == "unknown"
     assert details.loc["Context window", "Acme Large"] == "200,000 tokens"
-    mmlu = details.loc["MMLU (general knowledge, %)"]
-    assert mmlu["Acme Large"] == "88.5 (source: https://example.org/acme-large-evals)"
+    mmlu = details.loc[BENCHMARKS["mmlu"]]
+    assert mmlu["Acme Large"] == "88.5 (source: https://example.org/model-card)"
     assert mmlu["Beta Open 70B"] == "not reported"
     assert details.loc["Notes", "Acme Large"] == "Flagship model."
     assert details.loc["Parameters", "Beta Open 70B"] == "70.6 B"

@@ -62,7 +62,7 @@ def test_questionnaire_has_teaching_defaults_and_waits_for_submit(small_catalogu
         assert widget.help and len(widget.help) > 60
     assert "premises" in at.checkbox(key="rec_on_premises").label.lower()
     assert "hardware" in at.checkbox(key="rec_on_premises").help
-    assert "phone" in at.selectbox(key="rec_deployment").help
+    assert "devices" in at.selectbox(key="rec_deployment").help
     assert pick_titles(at) == []
     assert any("Recommend" in i.value for i in at.info)
 
@@ -74,17 +74,19 @@ def test_submit_shows_ranked_cards_costs_parts_and_exclusions(small_catalogue):
     at.slider(key="rec_cost").set_value(1)
     submit(at)
     titles = pick_titles(at)
-    # Open 8B is self-hosted (no API price): fast but costly at this volume; Cheap is weak at quality 5.
-    assert titles == ["1. Strong", "2. Open 8B", "3. Cheap"]
+    # Open 8B is self-hosted (no host offer): as capable as Cheap but a GPU bill at this volume.
+    assert titles == ["1. Strong", "2. Cheap", "3. Open 8B"]
     costs = [m.value for m in at.metric]
-    assert costs == ["$486", "$1,824", "$5.47"]  # Strong: (1,000 x $10 + 200 x $30) / 1M x 1,000/day x 30.4
+    assert costs == ["$486", "$5.47", "$1,824"]  # Strong: (1,000 x $10 + 200 x $30) / 1M x 1,000/day x 30.4
     bars = at.get("progress")
-    assert len(bars) == 3 * 5  # five weighted parts per pick
+    assert len(bars) == 3 * 4  # capability, cost, latency, context (languages weigh nothing for English only)
     assert any("capability" in bar.proto.text for bar in bars)
+    assert any("95% interval" in c.value for c in at.caption)
     runner = next(i.value for i in at.info if i.value.startswith("**Runner-up:**"))
-    assert "Open 8B against Strong: faster replies" in runner and "higher cost ($1,824/month vs $486/month)" in runner
-    assert at.expander[0].label == "Excluded models (1)"
-    frame = at.dataframe[0].value
+    assert "Cheap against Strong: lower cost ($5.47/month vs $486/month)" in runner
+    assert any(h.value == "What would change the answer" for h in at.subheader)
+    assert at.expander[-1].label == "Excluded models (1)"
+    frame = at.dataframe[-1].value
     assert frame.set_index("id").loc["short", "Why"] == "context 16,000 < required 32,000"
 
 
@@ -132,7 +134,22 @@ def test_when_nothing_fits_the_binding_constraint_is_named(small_catalogue):
     submit(at)
     assert pick_titles(at) == []
     warning = at.warning[0].value
-    assert "binding constraint is the context window" in warning and "Strong" in warning
+    assert "The closest is Strong, which misses 1 requirement: context 200,000 < required 500,000" in warning
+
+
+def test_models_without_evidence_are_listed_apart_and_shutdowns_are_warned(tmp_path, monkeypatch):
+    models = [
+        priced_entry("strong", name="Strong", benchmarks={"mmlu": bench("mmlu", 90)}),
+        priced_entry("blank", name="Blank", benchmarks={}, evidence_note="no benchmark published"),
+        priced_entry("sunset", name="Sunset", benchmarks=MMLU_80, shutdown_date="2027-06-01",
+                     lifecycle_source="https://example.org/deprecations"),
+    ]
+    use_catalogue(tmp_path, monkeypatch, models)
+    at = submit(open_page())
+    assert "Blank" not in " ".join(pick_titles(at))
+    unrated = next(e for e in at.expander if e.label.startswith("Not enough evidence to rank"))
+    assert unrated.label == "Not enough evidence to rank (1)"
+    assert any("Sunset shuts down on 2027-06-01" in w.value for w in at.warning)
 
 
 def test_self_hosting_cost_basis_for_open_weights_on_premises(small_catalogue):

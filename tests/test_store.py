@@ -432,6 +432,7 @@ def test_the_environment_url_selects_the_database_and_the_caption_hides_its_pass
 WRITER = textwrap.dedent("""
     import sys, time
     from pathlib import Path
+    import alembic.command, sqlalchemy  # imported before the start line, so both start together
     from selector.store import open_store
     url, who, go = sys.argv[1], sys.argv[2], Path(sys.argv[3])
     while not go.exists():
@@ -459,6 +460,7 @@ def test_two_processes_voting_at_once_lose_no_vote(store_url, tmp_path):
     assert len(votes) == 400 and len({v["id"] for v in votes}) == 400
     assert {who: len(store.list_votes(who=who)) for who in ("ada", "bob")} == {"ada": 200, "bob": 200}
     assert len(store.list_votes(tag="coding")) == 200
+    assert {v["who"] for v in votes[:200]} == {"ada", "bob"}, "the two writers did not overlap: not a test of concurrency"
     assert {store.get_run(int(out))["who"] for out, _ in outputs} == {"ada", "bob"}
 
 
