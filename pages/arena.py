@@ -59,12 +59,12 @@ m3.metric("Votes still needed", "—" if board.votes_still_needed is None else f
 st.write(board.separation)
 
 names = {m.id: m.name for m in catalogue.models}
-st.dataframe(pd.DataFrame([{
+st.table(pd.DataFrame([{
     "Rank": rank, "Model": names.get(r.model, r.model), "Rating": round(r.rating),
     "95% interval": f"{r.low:.0f} – {r.high:.0f}", "Votes": r.votes, "Wins": r.wins, "Losses": r.losses,
     "Ties": r.ties, "Both bad": r.both_bad,
     "Chance to beat the average model": f"{r.win_probability:.0%} ({r.win_probability_low:.0%}–{r.win_probability_high:.0%})",
-} for rank, r in enumerate(board.ratings, start=1)]), hide_index=True, width="stretch")
+} for rank, r in enumerate(board.ratings, start=1)]).set_index("Rank"))
 st.plotly_chart(arena.leaderboard_figure(board, names), width="stretch", key="arena_chart")
 st.caption(f"Method: {board.method}. Models with a catalogue id and at least {arena.MIN_VOTES_FOR_EVIDENCE} votes "
            "feed the recommendation as measured quality (their chance to beat the average model, with its interval).")

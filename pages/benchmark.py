@@ -6,44 +6,26 @@ import pandas as pd
 import streamlit as st
 
 from pages._common import catalogue_or_stop, current_answers, link_to_questionnaire, person_name, show_error_and_stop
+from pages._report import remember_run
 from selector import benchmark, benchmark_charts
 from selector.costs import Traffic
 from selector.errors import SelectorError
 from selector.history import open_history
 from selector.live import MAX_TOKENS_CAP, CallSettings, provider_key_name, resolve_model
 from selector.local import LOCAL_MODELS
+from selector.preflight import preflight
 
 DEFAULT_MODELS = ["smollm2-135m-instruct", "gemma-3-270m"]
 NO_JUDGE = "No judge (rows marked 'judge' stay unchecked)"
 LATEST = "The run above"
 
 
-def fmt(value, spec: str, prefix: str = "") -> str:
-    return "unknown" if value is None else f"{prefix}{value:{spec}}"
-
-
-def summary_table(run: benchmark.BenchmarkRun, traffic: Traffic) -> pd.DataFrame:
-    rows = []
-    for s in run.summaries(traffic):
-        rows.append({
-            "Model": s.label,
-            "Success": f"{s.succeeded}/{s.rows}",
-            "Latency p50 (s)": fmt(s.latency_p50_s, ".2f"), "Latency p95 (s)": fmt(s.latency_p95_s, ".2f"),
-            "TTFT p50 (s)": fmt(s.ttft_p50_s, ".2f"), "TTFT p95 (s)": fmt(s.ttft_p95_s, ".2f"),
-            "Output tokens (mean)": fmt(s.output_tokens_mean, ".1f"),
-            "Cost / request": fmt(s.cost_per_request_usd, ".6f", "$"),
-            "Monthly at your traffic": fmt(s.monthly_cost_usd, ",.2f", "$"),
-            "Quality": "no expected answers" if s.quality is None else f"{s.quality:.0%} ({s.passed}/{s.checked})",
-        })
-    return pd.DataFrame(rows)
-
-
 def show_run(run: benchmark.BenchmarkRun, traffic: Traffic) -> None:
     state = {"done": "finished", "stopped": "stopped: the calls that finished are kept", "running": "running"}
     st.subheader(f"Results{f' — run {run.run_id}' if run.run_id else ''}")
     st.caption(f"{run.source}: {len(run.rows)} prompts × {len(run.models)} models, {len(run.results)} calls, "
-               f"{state.get(run.status, run.status)}" + (f", {run.wall_s:.1f} s" if run.wall_s else ""))
-    st.dataframe(summary_table(run, traffic), hide_index=True, width="stretch")
+               f"{run.stop_reason or state.get(run.status, run.status)}" + (f", {run.wall_s:.1f} s" if run.wall_s else ""))
+    st.dataframe(pd.DataFrame(benchmark.summary_rows(run, traffic)), hide_index=True, width="stretch")
     st.caption(f"Percentiles: {benchmark.PERCENTILE_METHOD}. Monthly cost: mean cost per request × "
                f"{traffic.requests_per_day:,.0f} requests/day × 30.4 days; unknown prices stay unknown. "
                "Quality: share of checked answers that passed (exact, contains, regex or judge).")
@@ -51,6 +33,8 @@ def show_run(run: benchmark.BenchmarkRun, traffic: Traffic) -> None:
     c1.plotly_chart(benchmark_charts.latency_distribution(run), width="stretch", key="bench_latency")
     c2.plotly_chart(benchmark_charts.cost_vs_quality(run.summaries(traffic)), width="stretch",
                     key="bench_cost_quality")
+    st.markdown("**Paired statistics** (each pair of models on the prompts both answered; 95% level, 80% power)")
+    st.markdown("\n".join(f"- {line}" for line in benchmark.comparison_lines(run)) or "Nothing to compare yet.")
     failed = [r for r in run.results if not r.ok]
     if failed:
         st.warning(f"{len(failed)} call(s) failed and are counted in the success rate: "
@@ -106,11 +90,13 @@ extra = st.text_input("More models by LiteLLM name (comma-separated, optional)",
                       placeholder="anthropic/claude-haiku-4-5, openai/gpt-4o-mini")
 specs = picked + [s.strip() for s in extra.split(",") if s.strip()]
 
-c1, c2, c3 = st.columns(3)
+c1, c2, c3, c4 = st.columns(4)
 max_tokens = c1.number_input("Max output tokens", 1, MAX_TOKENS_CAP, 32, step=16, key="bench_max_tokens")
 concurrency = c2.number_input("Calls at once", 1, benchmark.MAX_CONCURRENCY, 2, key="bench_concurrency",
                               help="Bounded concurrency; each bundled local server still answers one call at a time.")
 timeout_s = c3.number_input("Timeout per call (s)", 5, 600, 120, step=5, key="bench_timeout")
+max_cost = c4.number_input("Spending cap (USD, 0 = none)", 0.0, 10_000.0, 0.0, step=1.0, format="%.2f",
+                           key="bench_max_cost", help="No call starts that could take the run past it; finished rows are kept.")
 judge_spec = st.selectbox("Judge model for rows whose check is 'judge'", [NO_JUDGE] + options, key="bench_judge",
                           format_func=lambda i: labels.get(i, i))
 with st.expander("The judge's prompt"):
@@ -129,6 +115,15 @@ with st.sidebar:
             keys[spec] = st.text_input(key_name, type="password", key=f"bench_key_{key_name}") or None
 
 person = person_name()  # in the sidebar on every run, so it can be typed before the run starts
+try:  # the preflight: tokens counted offline x prices; output priced at max tokens
+    targets = benchmark.check_models(specs, catalogue)
+    judge = None if judge_spec == NO_JUDGE else resolve_model(judge_spec, catalogue=catalogue)
+    estimate = preflight([r.prompt for r in rows], targets, int(max_tokens), catalogue, concurrency=int(concurrency),
+                         judge=judge, judged_rows=[r.index for r in rows if r.check == "judge"])
+    st.info(estimate.summary() + "".join(f" {n}." for n in estimate.notes), icon=":material/calculate:")
+except SelectorError:
+    estimate = None  # the run button reports the problem
+
 b1, b2, _ = st.columns([1, 1, 4])
 run_clicked = b1.button("Run benchmark", type="primary", icon=":material/play_arrow:", key="bench_run")
 stop_clicked = b2.button("Stop", icon=":material/stop:", key="bench_stop")
@@ -149,10 +144,12 @@ if run_clicked:
             job = benchmark.BenchmarkJob(
                 rows=rows, targets=targets, settings=settings, concurrency=int(concurrency),
                 api_keys={s: keys.get(s) for s in keys}, history=open_history(who=person), judge=judge, source=name,
+                max_cost_usd=float(max_cost) or None, preflight=estimate,
             ).start()
     except SelectorError as exc:
         show_error_and_stop(exc)
     st.session_state["bench_job"] = job
+    remember_run(job.run.run_id)  # the report's benchmark statistics include this run
     st.session_state["bench_reopen"] = LATEST
 
 if job is not None and job.running:

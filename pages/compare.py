@@ -226,18 +226,16 @@ if live.run_id is not None:
     vote = st.session_state.get("vote")
     if vote is None:
         st.write("Which answer is better?")
-        who = tag = None
-        if live.blind:
-            w1, w2 = st.columns(2)
-            who = w1.text_input("Your name (optional, for the arena's filters)", key="vote_who").strip()
+        tag = None
+        if live.blind:  # the arena filters votes by use case (and by the sidebar's name)
             use_cases = list(get_args(UseCase))
             default = answers.use_cases[0] if answers is not None and answers.use_cases else "general"
-            tag = w2.selectbox("Use-case tag", use_cases, index=use_cases.index(default), key="vote_tag")
+            tag = st.selectbox("Use-case tag for this vote", use_cases, index=use_cases.index(default), key="vote_tag")
         vote_cols = st.columns(len(VOTE_LABELS))
         for col, (value, label) in zip(vote_cols, VOTE_LABELS.items()):
             if col.button(label, key=f"vote_{value}"):
                 try:
-                    save_vote(live, value, who or person, tag)
+                    save_vote(live, value, person, tag)
                 except SelectorError as exc:
                     show_error_and_stop(exc)
                 st.session_state["vote"] = value

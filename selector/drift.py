@@ -449,13 +449,15 @@ def find_missing(catalogue: Catalogue, price_map: dict[str, dict]) -> list[Missi
     known_names = own_names | {k.rsplit("/", 1)[-1].lower() for k in known_keys}
     newest_line: dict[tuple, ModelName] = {}
     newest_family: dict[str, ModelName] = {}
-    for name in sorted(own_names):
+    # A line counts as catalogued through any of its names, offers included (a contributor tier
+    # mapped as an offer must not make its line look new); families only through catalogued models.
+    for name in sorted(known_names):
         parsed = parse_model_name(name)
         if parsed is None:
             continue
         if parsed.line not in newest_line or parsed.version > newest_line[parsed.line].version:
             newest_line[parsed.line] = parsed
-        if parsed.stem not in newest_family or parsed.version > newest_family[parsed.stem].version:
+        if name in own_names and (parsed.stem not in newest_family or parsed.version > newest_family[parsed.stem].version):
             newest_family[parsed.stem] = parsed
     best: dict[tuple, tuple[ModelName, str]] = {}  # per line, the newest uncatalogued name and its key
     for key, entry in price_map.items():

@@ -208,6 +208,60 @@ def _run_data(run: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def benchmark_statistics(runs: Iterable[dict[str, Any]], history=None) -> list[dict[str, Any]]:
+    """The paired comparisons (selector.stats) of the benchmark runs among `runs`, one entry per run.
+
+    A run given without its rows (the store's get_run) is read again with get_benchmark.
+    """
+    from selector.benchmark import run_from_stored
+
+    out = []
+    for stored in runs:
+        if stored.get("kind") != "benchmark":
+            continue
+        if "prompts" not in stored:
+            if history is None:
+                from selector.history import open_history
+
+                history = open_history()
+            stored = history.get_benchmark(stored["id"])
+        run = run_from_stored(stored)
+        out.append({
+            "run_id": run.run_id, "source": scrub_text(run.source), "status": run.status,
+            "prompts": len(run.rows), "models": [scrub_text(run.labels.get(m, m)) for m in run.models],
+            "comparisons": [c.to_dict() | {"verdict": scrub_text(c.verdict), "model_a": scrub_text(c.model_a),
+                                           "model_b": scrub_text(c.model_b)} for c in run.paired_comparisons()],
+        })
+    return out
+
+
+def comparison_result(c: dict[str, Any]) -> str:
+    """A comparison's p-value or interval in a few characters."""
+    if c["p_value"] is not None:
+        return f"p = {c['p_value']:.3g}"
+    if c["ci_low"] is not None:
+        return f"{c['difference']:+.3g} ({c['ci_low']:+.3g} to {c['ci_high']:+.3g})"
+    return "too few prompts"
+
+
+def benchmark_statistics_md(stats: list[dict[str, Any]]) -> list[str]:
+    """The "Benchmark statistics" section in Markdown."""
+    out = ["## Benchmark statistics", ""]
+    if not stats:
+        return out + ["No benchmark runs are included in this report.", ""]
+    for run in stats:
+        out += [f"### Benchmark run {run['run_id']}: {md_text(run['source'])} ({run['prompts']} prompts, "
+                f"{md_text(', '.join(run['models']))})", ""]
+        out += _md_table(
+            ["Pair", "Metric", "Test", "p-value or 95% interval", "Real at 95%", "Prompts still needed", "Verdict"],
+            [(f"{c['model_a']} vs {c['model_b']}", c["metric"], c["test"], comparison_result(c),
+              "yes" if c["significant"] else "no",
+              "—" if c["prompts_still_needed"] is None else c["prompts_still_needed"], c["verdict"])
+             for c in run["comparisons"]],
+        ) if run["comparisons"] else ["Nothing to compare: no prompt was answered by two models.", ""]
+    return out
+
+
 def router_config(recommendation: Recommendation) -> dict[str, Any] | None:
     """A LiteLLM Router config: the top pick with the runner-up as fallback; keys only as os.environ/ references."""
     picks = recommendation.picks[:2]
@@ -301,7 +355,8 @@ def prepare_report(
         ],
         "costs": _costs(r, a),
         "self_hosting": _break_even(r, a, against),
-        "live_runs": [_run_data(run) for run in runs],
+        "live_runs": [_run_data(run) for run in runs if run.get("kind") != "benchmark"],
+        "benchmark_statistics": benchmark_statistics(runs),
         "sources": [
             {"id": m.id, "name": m.name, "price_source": m.price_source, "price_note": m.price_note,
              "sources": list(m.sources), "as_of": m.as_of.isoformat()}
@@ -500,6 +555,8 @@ def to_markdown(report: Report) -> str:
             out += md_block(side["text"]) + [""]
             if side["error"]:
                 out += [f"Error: {md_text(side['error'])}", ""]
+
+    out += benchmark_statistics_md(d.get("benchmark_statistics", []))
 
     out += [f"## Excluded models ({len(d['excluded'])})", ""]
     out += _md_table(["Model", "Why"], [(f"{e['name']} ({e['id']})", "; ".join(e["reasons"])) for e in d["excluded"]])

@@ -151,7 +151,7 @@ def render_html(report: Report) -> str:
     sections = [("answers", "Your answers"), ("picks", "Ranked picks"), ("runner-up", "Runner-up"),
                 ("changes", "What would change the answer"), ("unrated", "Not enough evidence"),
                 ("costs", "Costs"), ("self-hosting", "Self-hosting"), ("live", "Live comparisons"),
-                ("excluded", "Excluded models"), ("sources", "Sources"), ("assumptions", "Assumptions"),
+                ("benchmark-statistics", "Benchmark statistics"), ("excluded", "Excluded models"), ("sources", "Sources"), ("assumptions", "Assumptions"),
                 ("router", "Router config")]
     parts.append("<nav>" + "".join(f'<a href="#{k}">{esc(v)}</a>' for k, v in sections) + "</nav>")
 
@@ -263,6 +263,8 @@ def render_html(report: Report) -> str:
         parts.append("</section>")
     parts.append("</div>")
 
+    parts.append(benchmark_statistics_html(d.get("benchmark_statistics", [])))
+
     parts.append(f'<h2 id="excluded">Excluded models ({len(d["excluded"])})</h2>')
     parts.append(_table(["Model", "Why"], [(f"{e['name']} ({e['id']})", "; ".join(e["reasons"])) for e in d["excluded"]])
                  if d["excluded"] else "<p>No model was excluded.</p>")
@@ -295,3 +297,22 @@ def render_html(report: Report) -> str:
         parts.append("<p>No model qualifies, so there is nothing to route to.</p>")
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
+
+
+def benchmark_statistics_html(stats: list[dict[str, Any]]) -> str:
+    """The "Benchmark statistics" section: each included benchmark run's paired comparisons."""
+    from selector.report import comparison_result
+
+    parts = ['<h2 id="benchmark-statistics">Benchmark statistics</h2>']
+    if not stats:
+        parts.append("<p>No benchmark runs are included in this report.</p>")
+    for run in stats:
+        parts.append(f"<h3>Benchmark run {esc(run['run_id'])}: {esc(run['source'])} ({esc(run['prompts'])} prompts, "
+                     f"{esc(', '.join(run['models']))})</h3>")
+        parts.append(_table(
+            ["Pair", "Metric", "Test", "p-value or 95% interval", "Real at 95%", "Prompts still needed", "Verdict"],
+            [(f"{c['model_a']} vs {c['model_b']}", c["metric"], c["test"], comparison_result(c),
+              "yes" if c["significant"] else "no", c["prompts_still_needed"], c["verdict"])
+             for c in run["comparisons"]],
+        ) if run["comparisons"] else "<p>Nothing to compare: no prompt was answered by two models.</p>")
+    return "\n".join(parts)

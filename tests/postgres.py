@@ -47,7 +47,6 @@ def postgres_server():
     bindir = postgres_bin()
     if bindir is None:
         _missing("PostgreSQL is not installed (apt-get install postgresql)")
-    pytest.importorskip("psycopg", reason="psycopg is not installed: pip install -e '.[dev]'")
     as_root = os.geteuid() == 0
     run_as = ["runuser", "-u", "postgres", "--"] if as_root else []
     base = Path(tempfile.mkdtemp(prefix="selector-pg-"))

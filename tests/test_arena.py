@@ -163,3 +163,30 @@ def test_votes_from_the_store_leave_out_verdicts_given_with_the_names_shown():
     votes = arena.votes_from_history(history)
     assert [(v["left_model"], v["right_model"], v["outcome"], v["who"], v["tag"]) for v in votes] == [
         ("smollm2-135m-instruct", "gemma-3-270m", "left", "ana", "code")]
+
+
+def test_the_arena_page_shows_the_leaderboard_with_intervals_and_filters():
+    from conftest import open_app_page
+
+    history = open_history()
+    for k in range(12):
+        run_id = _compare_run(history, "gpt-4o", "gpt-4o-mini", blind=True)
+        history.set_vote(run_id, "a" if k < 9 else "tie", who="ana" if k % 2 else "bo", tag="code" if k < 6 else "general")
+    at = open_app_page("pages/arena.py")
+    assert at.title[0].value == "Arena leaderboard"
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Votes"] == "12" and metrics["Models rated"] == "2" and "Votes still needed" in metrics
+    table = at.table[0].value
+    assert list(table["Model"]) == ["GPT-4o", "GPT-4o mini"]
+    assert all(" – " in cell for cell in table["95% interval"]) and list(table["Votes"]) == [12, 12]
+    at.selectbox(key="arena_tag").set_value("code").run()
+    assert {m.label: m.value for m in at.metric}["Votes"] == "6"
+    at.selectbox(key="arena_who").set_value("ana").run()
+    assert {m.label: m.value for m in at.metric}["Votes"] == "3"
+
+
+def test_the_arena_page_without_votes_says_how_to_get_some():
+    from conftest import open_app_page
+
+    at = open_app_page("pages/arena.py")
+    assert any("No votes yet" in i.value for i in at.info)

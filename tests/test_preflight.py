@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -128,3 +129,14 @@ def test_the_cli_says_when_the_estimate_is_above_the_cap(tmp_path, capsys):
     assert "the estimate is above the spending cap of $0.0000" in captured.err
     with pytest.raises(SystemExit):
         main(["bench-prompts", "--prompts", str(path), "--models", "gpt-4o,gpt-4o-mini", "--max-cost", "x"])
+
+
+def test_the_benchmark_page_shows_the_preflight_before_a_run():
+    from conftest import open_app_page
+
+    at = open_app_page("pages/benchmark.py", timeout=120)
+    (line,) = [i.value for i in at.info if i.value.startswith("Preflight:")]
+    assert "11 prompts × 2 models" in line and "estimated cost at most $0.0000" in line
+    at.multiselect(key="bench_models").set_value(["gpt-4o", "gpt-4o-mini"]).run()
+    (line,) = [i.value for i in at.info if i.value.startswith("Preflight:")]
+    assert re.search(r"estimated cost at most \$0\.\d{4}", line) and "$0.0000" not in line

@@ -238,16 +238,16 @@ def test_router_config_parses_and_falls_back_to_the_runner_up(catalogue, path):
     answers = load_answers(path, catalogue)
     rec = recommend(catalogue, answers)
     config = yaml.safe_load(build(catalogue, answers).data["router_config"]["yaml"])
-    top, runner = rec.picks[0].model, rec.picks[1].model
-    assert [m["model_name"] for m in config["model_list"]] == [top.id, runner.id]
-    assert config["router_settings"]["fallbacks"] == [{top.id: [runner.id]}]
-    for entry, model in zip(config["model_list"], (top, runner)):
+    top, runner = rec.picks[0], rec.picks[1]
+    assert [m["model_name"] for m in config["model_list"]] == [top.model.id, runner.model.id]
+    assert config["router_settings"]["fallbacks"] == [{top.model.id: [runner.model.id]}]
+    for entry, pick in zip(config["model_list"], (top, runner)):
         params = entry["litellm_params"]
         assert params["api_key"].startswith("os.environ/")
-        if params["model"].startswith("openai/") and model.open_weights:
+        if pick.serving.mode in ("self_hosted", "device"):
             assert params["api_base"] == SELF_HOSTED_API_BASE
-        else:
-            assert params["model"] == model.litellm_id
+        else:  # the maker's API or the host offer the pick was priced through
+            assert params["model"] == pick.serving.call_as
 
 
 def test_router_config_uses_the_provider_key_names(catalogue):

@@ -96,3 +96,34 @@ def test_a_benchmark_run_compares_each_pair_on_the_prompts_both_answered():
     record = run.to_dict()["paired_statistics"]
     assert {"model_a", "model_b", "metric", "test", "p_value", "ci_low", "ci_high", "significant", "verdict",
             "prompts_needed", "prompts_still_needed"} <= set(record[0])
+
+
+def test_the_report_shows_the_paired_statistics_of_the_benchmark_runs_it_includes():
+    from selector.answers import Answers
+    from selector.benchmark import check_models, run_benchmark
+    from selector.catalogue import load_catalogue
+    from selector.history import open_history
+    from selector.live import CallSettings
+    from selector.report import prepare_report, render
+    from selector.scoring import recommend
+
+    history = open_history()
+    rows = [PromptRow(index=i, prompt=f"What is {i} + {i}?", expected=str(2 * i), check="contains") for i in range(1, 13)]
+    targets = check_models(["gpt-4o", "gpt-4o-mini"])
+    run = run_benchmark(rows, targets, CallSettings(max_tokens=8, retries=0), history=history,
+                        api_keys={t.spec: "sk-test-CANARY-stats-0123456789" for t in targets},
+                        mock_responses={"gpt-4o": [str(2 * i) for i in range(1, 13)], "gpt-4o-mini": ["no"] * 12})
+    catalogue = load_catalogue()
+    report = prepare_report(recommend(catalogue, Answers(), top=2), [history.get_run(run.run_id)])
+    (entry,) = report.data["benchmark_statistics"]
+    assert report.data["live_runs"] == []  # a benchmark run is not a live comparison
+    passes = next(c for c in entry["comparisons"] if c["metric"] == "pass rate")
+    assert (passes["a_only"], passes["b_only"], passes["significant"]) == (12, 0, True)
+    assert passes["p_value"] == pytest.approx(2 / 2 ** 12)
+    markdown = render(report, "md")
+    assert "## Benchmark statistics" in markdown and f"### Benchmark run {run.run_id}" in markdown
+    assert "GPT-4o passes more prompts than GPT-4o mini (12 vs 0 discordant" in markdown
+    assert "p = 0.000488" in markdown
+    html = render(report, "html")
+    assert 'id="benchmark-statistics"' in html and "exact McNemar" in html and "real at 95%" in html
+    assert "No benchmark runs are included" in render(prepare_report(recommend(catalogue, Answers(), top=2)), "md")

@@ -552,6 +552,13 @@ def test_a_newer_sqlite_file_is_refused_before_anything_is_written(tmp_path):
         assert conn.execute("SELECT name FROM sqlite_master").fetchall() == []
 
 
+def test_a_file_that_is_not_a_database_is_a_one_line_error(tmp_path):
+    path = tmp_path / "history.sqlite3"
+    path.write_text("not a database, just text " * 100)
+    with pytest.raises(SelectorError, match=r"history .*history\.sqlite3 cannot be opened: file is not a database"):
+        open_history(path)
+
+
 def test_the_cli_that_never_touches_the_store_does_not_import_sqlalchemy():
     code = ("import sys, runpy; sys.argv = ['selector', 'recommend', '--answers', 'data/examples/edge.yaml', "
             "'--format', 'json']\ntry:\n    runpy.run_module('selector', run_name='__main__')\nexcept SystemExit:\n"

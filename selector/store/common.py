@@ -60,7 +60,7 @@ def database_url(location: str | Path | None = None) -> str:
     if location is None:
         location = os.environ.get(DATABASE_URL_ENV) or data_dir() / "history.sqlite3"
     if isinstance(location, Path) or "://" not in str(location):
-        return f"sqlite:///{Path(location).expanduser().resolve()}"
+        return f"sqlite:///{Path(location).expanduser().absolute()}"
     url = str(location)
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):

@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 
 from selector.errors import SelectorError
-from selector.store import migrate, schema
+from selector.store import migrate
 from selector.store.common import (
     BENCHMARK_FIELDS, OUTCOMES, RESULT_FIELDS, VOTES, clean_name, database_url, default_who, safe_settings, safe_url,
     vote_outcome,
