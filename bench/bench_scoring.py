@@ -16,6 +16,7 @@ import yaml
 
 from selector.answers import parse_answers
 from selector.catalogue import BENCHMARK_SPECS, BENCHMARKS, DEFAULT_CATALOGUE, Catalogue, Model
+from selector.offers import Offer
 from selector.scoring import recommend
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,9 +61,28 @@ def synthetic_entry(i: int, rng: random.Random) -> dict:
     }
 
 
+def synthetic_offers(model: Model, rng: random.Random) -> tuple[Offer, ...]:
+    """Hosts serving an open model, as LiteLLM's map lists them: like the real catalogue, most open
+    models have several (the real median is about 8)."""
+    if not model.open_weights or rng.random() < 0.3:
+        return ()
+    offers = []
+    for host in range(rng.randint(1, 12)):
+        price = round(rng.uniform(0.02, 3), 3)
+        offers.append(Offer(
+            key=f"host{host}/{model.id}", provider=f"host{host}", litellm_model=f"host{host}/{model.id}",
+            input_usd_per_mtok=price, output_usd_per_mtok=price * rng.uniform(1, 4), cached_input_usd_per_mtok=None,
+            context_tokens=rng.choice([None, 32768, 131072]), max_output_tokens=None, input_modalities=("text",),
+            declared_modalities=("text",), reasoning=None, deprecation_date=None,
+        ))
+    return tuple(offers)
+
+
 def synthetic_catalogue(count: int, seed: int = 0) -> Catalogue:
     rng = random.Random(seed)
-    return Catalogue(models=[Model(**synthetic_entry(i, rng)) for i in range(count)], path=f"<synthetic {count}>")
+    models = [Model(**synthetic_entry(i, rng)) for i in range(count)]
+    offers = {m.id: o for m in models if (o := synthetic_offers(m, rng))}
+    return Catalogue(models=models, path=f"<synthetic {count}>").with_offers(offers)
 
 
 def time_scoring(catalogues: dict[int, Catalogue], rounds: int = 9) -> tuple[dict[int, list[float]], dict[int, list[float]]]:
@@ -127,6 +147,7 @@ def run() -> dict:
         "target_5000_ms": 50,
         "ratio_5k_over_1k": round(median[5000] / median[1000], 2),
         "linear_would_be": 5.0,
+        "offers_in_5000": sum(len(o) for o in synthetic_catalogue(5000).offers.values()),
         "recommend_cli": cli_wall_s(),
         "target_cli_s": 1.0,
     }

@@ -106,13 +106,16 @@ with st.sidebar:
     st.subheader("API keys")
     st.caption("Kept only in this browser session: never saved, logged or put in a URL.")
     keys: dict[str, str | None] = {}
+    typed: dict[str, str | None] = {}  # one field per key name, shared by the models that need it
     for spec in dict.fromkeys(specs + ([] if judge_spec == NO_JUDGE else [judge_spec])):
         try:
             key_name = provider_key_name(resolve_model(spec, catalogue=catalogue))
         except SelectorError:
             continue
+        if key_name and key_name not in typed:
+            typed[key_name] = st.text_input(key_name, type="password", key=f"bench_key_{key_name}") or None
         if key_name:
-            keys[spec] = st.text_input(key_name, type="password", key=f"bench_key_{key_name}") or None
+            keys[spec] = typed[key_name]
 
 person = person_name()  # in the sidebar on every run, so it can be typed before the run starts
 try:  # the preflight: tokens counted offline x prices; output priced at max tokens

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any, Iterable, Sequence
 
 import numpy as np
@@ -65,7 +65,6 @@ class Leaderboard:
                    f"win each; 95% intervals from {BOOTSTRAP_SAMPLES} bootstrap resamples of the votes")
     top_two_gap: float | None = None
     top_two_gap_se: float | None = None
-    notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

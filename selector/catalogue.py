@@ -307,9 +307,21 @@ class Catalogue(BaseModel):
     def by_id(self) -> dict[str, Model]:
         return {model.id: model for model in self.models}
 
-    @property
+    @cached_property
     def as_of(self) -> dt.date | None:
         return max((model.as_of for model in self.models), default=None)
+
+    def live_offers(self, today: dt.date) -> dict[str, tuple[Offer, ...]]:
+        """Per model id, its offers that are priced and not past their deprecation date on `today`
+        (worked out once per date: the engine asks for every model on every ranking)."""
+        memo = vars(self).setdefault("_live_offers", {})
+        live = memo.get(today)
+        if live is None:
+            live = memo[today] = {
+                model_id: kept for model_id, offers in self.offers.items()
+                if (kept := tuple(o for o in offers if o.is_live(today)))
+            }
+        return live
 
     @property
     def ids(self) -> list[str]:

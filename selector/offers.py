@@ -297,6 +297,29 @@ def _request_costs(offers: list[Offer], model: Model, traffic: Traffic) -> list[
     ]
 
 
+def cheapest_live_offer(
+    model: Model, live: tuple[Offer, ...], traffic: Traffic, need_context: int | None, modalities: list[str] | None,
+) -> tuple[Offer, float, int] | None:
+    """choose_offer's "cheapest" for offers already known to be live, without building the choice:
+    (offer, cost per request, offers that met the need), or None when none meets it. Same order
+    (cost, then key) as choose_offer."""
+    own_context = model.context_tokens or 0
+    fitting = live if need_context is None else [
+        o for o in live if (o.context_tokens if o.context_tokens is not None else own_context) >= need_context
+    ]
+    extra = [m for m in modalities or () if m != "text"]
+    if extra:
+        fitting = [o for o in fitting if all(o.accepts(m, model) for m in extra)]
+    if not fitting:
+        return None
+    costs = _request_costs(fitting, model, traffic)
+    best = 0
+    for i in range(1, len(fitting)):
+        if costs[i] < costs[best] or (costs[i] == costs[best] and fitting[i].key < fitting[best].key):
+            best = i
+    return fitting[best], costs[best], len(fitting)
+
+
 def _provider_matches(offer: Offer, name: str) -> bool:
     """'bedrock' names every Bedrock API (bedrock, bedrock_converse...), 'vertex_ai' every Vertex one."""
     return offer.provider == name or offer.provider.startswith(name + "_") or offer.provider.startswith(name + "-")

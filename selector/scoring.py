@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import statistics
 from collections.abc import Callable
 
 from selector import capability as cap
@@ -46,7 +47,7 @@ from selector.serving import Assumptions, Server, Serving
 # --- hard constraints ------------------------------------------------------------------------------
 
 
-def constraint_checker(answers: Answers, catalogue_date: dt.date, names: dict[str, str]) -> Callable[[Model, Serving], list[Failure]]:
+def constraint_checker(answers: Answers, catalogue_date: dt.date, models: dict[str, Model]) -> Callable[[Model, Serving], list[Failure]]:
     """A function listing every hard constraint a model fails, each with a reason in words and numbers.
 
     The answers are read once here, not once per model: the check runs for every model of the catalogue.
@@ -61,7 +62,7 @@ def constraint_checker(answers: Answers, catalogue_date: dt.date, names: dict[st
     def check(model: Model, serving: Serving) -> list[Failure]:
         failures: list[Failure] = []
         if not wanted:
-            failures += _lifecycle_failures(model, catalogue_date, names)
+            failures += _lifecycle_failures(model, catalogue_date, models)
         context = model.context_tokens
         if context is None:
             failures.append(Failure("context", "context window unknown (required {:,})", need))
@@ -98,13 +99,14 @@ def constraint_checker(answers: Answers, catalogue_date: dt.date, names: dict[st
     return check
 
 
-def _lifecycle_failures(model: Model, catalogue_date: dt.date, names: dict[str, str]) -> list[Failure]:
-    if model.is_retired:
+def _lifecycle_failures(model: Model, catalogue_date: dt.date, models: dict[str, Model]) -> list[Failure]:
+    if model.status == "retired":
         return [Failure("retired", "retired by its maker (catalogue status as of {})", model.as_of)]
     days = model.days_to_shutdown(catalogue_date)
     if days is None or days > LIFECYCLE_EXCLUSION_DAYS:
         return []
-    successor = f"; its maker names {names.get(model.successor, model.successor)} as successor" if model.successor else ""
+    named = models.get(model.successor) if model.successor else None
+    successor = f"; its maker names {named.name if named else model.successor} as successor" if model.successor else ""
     if days < 0:
         return [Failure("retired", "shut down on {}{}", model.shutdown_date, successor)]
     return [Failure(
@@ -155,8 +157,8 @@ def language_fit(models: list[Model], languages: list[str]) -> tuple[list[float]
         return [1.0] * len(models), [""] * len(models)
     medians: dict[str, float] = {}
     for code in others:
-        known = sorted(v for v in (language_standing(m, code) for m in models) if v is not None)
-        medians[code] = known[len(known) // 2] if known else 0.5
+        known = [v for v in (language_standing(m, code) for m in models) if v is not None]
+        medians[code] = statistics.median(known) if known else 0.5
     values, notes = [], []
     for model in models:
         parts, words = [], []
@@ -298,8 +300,7 @@ def rank(
     if isinstance(assumptions, SelfHostAssumptions):
         assumptions = Assumptions(self_host=assumptions)
     server = Server(catalogue, answers, assumptions, today=catalogue_date)
-    names = {model.id: model.name for model in catalogue.models} if answers.allow is None else {}
-    check = constraint_checker(answers, catalogue_date or dt.date.today(), names)
+    check = constraint_checker(answers, catalogue_date or dt.date.today(), catalogue.by_id)
     passed: list[tuple[Model, Serving]] = []
     excluded: list[Exclusion] = []
     for model in catalogue.models:

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from selector import performance as perf
 from selector.answers import Answers
 from selector.catalogue import Catalogue, Model
-from selector.costs import SelfHostAssumptions, Traffic, monthly_cost_usd
-from selector.offers import choose_offer
+from selector.costs import DAYS_PER_MONTH, SelfHostAssumptions, Traffic, monthly_cost_usd
+from selector.offers import cheapest_live_offer, choose_offer
 
 # Thinking effort chosen automatically: the least a model allows when speed matters, else these.
 AUTO_EFFORT_FOR_QUALITY = "high"  # reasoning and code, with no latency target
@@ -124,6 +124,7 @@ class Server:
         self.thinking = self.a.api.thinking
         self.today = today or catalogue.as_of or dt.date.today()
         self.device = device_profile(answers)
+        self.live = catalogue.live_offers(self.today)
         self._memo: dict = {}
 
     def serve(self, model: Model) -> Serving:
@@ -160,8 +161,24 @@ class Server:
         effort = choose_effort(model, answers)
         traffic = self._traffic(model, effort)
         policy = answers.offer_policy
-        offers = self.catalogue.offers_for(model.id)
+        offers = self.live.get(model.id, ())
         own = monthly_cost_usd(model, traffic) if model.has_api_price else None
+        thinking_off = effort == "none"
+        if policy == "cheapest" and offers:  # the common case, kept fast: thousands of models per ranking
+            best = cheapest_live_offer(model, offers, traffic, answers.context_tokens, answers.modalities)
+            if best is not None:
+                offer, per_request, considered = best
+                monthly = per_request * traffic.requests_per_day * DAYS_PER_MONTH
+                if own is None or monthly < own:
+                    variant = f" ({offer.variant})" if offer.variant else ""
+                    basis = f"cheapest of {considered} live offers: {offer.provider}{variant} at {offer.price_text}"
+                    return Serving("offer", monthly, basis, self._api_latency(model, effort), offer_key=offer.key,
+                                   call_as=offer.litellm_model, thinking_off=thinking_off)
+            elif own is None:
+                needs = ", ".join([f"{answers.context_tokens:,} tokens of context"]
+                                  + [f"{m} input" for m in answers.modalities if m != "text"])
+                return Serving("offer", None, "", None, problem=f"none of {len(offers)} live offers meets the need ({needs})")
+            offers = ()  # the maker's own price is cheaper (or the only one that fits)
         choice = None
         if offers and (own is None or policy != "cheapest" or model.open_weights):
             choice = choose_offer(model, offers, traffic, policy, need_context=answers.context_tokens,
@@ -169,7 +186,6 @@ class Server:
         offered = choice is not None and choice.offer is not None
         use_offer = offered and (own is None or policy.startswith("provider:") or policy == "median"
                                  or (choice.monthly_usd is not None and choice.monthly_usd < own))
-        thinking_off = effort == "none"
         if use_offer:
             return Serving("offer", choice.monthly_usd, choice.basis, self._api_latency(model, effort),
                            offer_key=choice.offer.key, call_as=choice.offer.litellm_model, thinking_off=thinking_off)

@@ -100,6 +100,18 @@ def paired_bootstrap_interval(differences: Sequence[float], samples: int = BOOTS
     return float(low), float(high)
 
 
+def _conclusion(significant: bool, needed: int | None, still: int | None) -> str:
+    if significant:
+        return "the difference is real at 95%"
+    if needed is None:
+        return "not shown at 95%"
+    if still == 0:  # the power approximation is met but the test is not: a borderline difference
+        return (f"not shown at 95%, although about {needed} prompts would usually detect a difference this size "
+                "with 80% power: it may be smaller than it looks")
+    return (f"not shown at 95%; about {needed} prompts (another {still}) would detect a difference this size "
+            "with 80% power")
+
+
 def _still(needed: int | None, have: int, significant: bool) -> int | None:
     if significant:
         return 0
@@ -128,9 +140,7 @@ def compare_pass_fail(model_a: str, model_b: str, a: Sequence[bool], b: Sequence
     else:
         better, worse = (name_a, name_b) if a_only > b_only else (name_b, name_a)
         head = f"{better} passes more prompts than {worse} ({max(a_only, b_only)} vs {min(a_only, b_only)} discordant, p = {p:.3g}): "
-        verdict = head + ("the difference is real at 95%" if significant else
-                          f"not shown at 95%; about {needed} prompts (another {still}) would detect a difference "
-                          "this size with 80% power")
+        verdict = head + _conclusion(significant, needed, still)
     return PairedComparison(
         model_a=model_a, model_b=model_b, metric="pass rate", test=MCNEMAR, pairs=n, a_value=rate_a,
         b_value=rate_b, difference=None if n == 0 else rate_a - rate_b, p_value=p, a_only=a_only, b_only=b_only,
@@ -164,9 +174,7 @@ def compare_values(model_a: str, model_b: str, a: Sequence[float], b: Sequence[f
         better, worse = (name_a, name_b) if a_better else (name_b, name_a)
         word = "lower" if lower_is_better else "higher"
         head = f"{better} has {word} {metric} than {worse}: {interval}; "
-        verdict = head + ("the difference is real at 95%" if significant else
-                          f"not shown at 95%; about {needed} prompts (another {still}) would detect a difference "
-                          "this size with 80% power")
+        verdict = head + _conclusion(significant, needed, still)
     return PairedComparison(
         model_a=model_a, model_b=model_b, metric=metric, test=BOOTSTRAP, pairs=n, a_value=float(x.mean()),
         b_value=float(y.mean()), difference=diff, ci_low=low, ci_high=high, significant=significant,

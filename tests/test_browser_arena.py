@@ -14,9 +14,10 @@ VOTES = ["Left is better", "Right is better", "Tie", "Both are bad"]
 
 def compare_blind_and_vote(page, label: str) -> None:
     page.get_by_role("button", name=re.compile("Compare")).first.click()
-    page.wait_for_function(
-        "() => (document.body.innerText.match(/first token [0-9.]+ s/g) || []).length === 2", timeout=240_000)
+    # the vote buttons come back once both answers of the new run have finished
+    page.get_by_role("button", name=label, exact=True).wait_for(timeout=240_000)
     wait_for_app(page)
+    assert len(re.findall(r"first token [0-9.]+ s", page.inner_text("body"))) == 2
     body = page.inner_text("body")
     assert "Answer 1" in body and "Answer 2" in body  # names hidden until the vote
     assert "SmolLM2 135M Instruct (local)" not in body and "Gemma 3 270M base (local)" not in body

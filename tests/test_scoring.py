@@ -405,3 +405,18 @@ def test_a_runner_up_slightly_ahead_on_a_part_says_so_instead_of_no_part_ahead()
     assert [p.model.id for p in result.picks[:2]] == ["cheap", "pricier"]
     assert result.runner_up.tradeoff.startswith("Pricier against Cheap: slightly higher capability (")
     assert "no part where it is ahead" not in result.runner_up.tradeoff
+
+
+def test_per_language_evidence_decides_between_otherwise_equal_models():
+    def zh(score):
+        return [dict(bench("c_eval", score), benchmark="c_eval", language="zh")]
+    cat = catalogue(
+        model("strong-zh", languages=["en", "zh"], language_scores=zh(90)),
+        model("weak-zh", languages=["en", "zh"], language_scores=zh(60)),
+        model("silent", languages=["en", "zh"]),
+        model("no-zh", languages=["en"]),
+    )
+    result = run(cat, languages=["zh", "en"])
+    assert [p.model.id for p in result.picks] == ["strong-zh", "silent", "weak-zh"]
+    assert "no published score, counted at the median" in pick_of(result, "silent").score_parts["languages"].note
+    assert "does not support zh" in reasons_of(result, "no-zh")[0]
