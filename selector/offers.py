@@ -34,6 +34,8 @@ TOKENS_PER_MTOK = 1_000_000
 _ROUTES = {"bedrock_converse": "bedrock/converse", "vertex_ai-language-models": "vertex_ai"}
 # Serving variants named in a key: quantised builds of the same weights, or a faster (dearer) tier.
 _VARIANTS = ("nvfp4", "mxfp4", "fp8", "fp4", "int8", "int4", "awq", "bf16", "fp16", "turbo", "fast")
+# Service tiers and modes of the same model that a host sells under their own key.
+_TIERS = ("highspeed", "contributor", "mythos", "non-reasoning", "reasoning", "gv2")
 _MODALITY_FLAGS = {"image": "supports_vision", "audio": "supports_audio_input", "video": "supports_video_input"}
 POLICIES = ("cheapest", "median", "provider:<name>", "self_host")
 
@@ -166,7 +168,7 @@ class Offer:
             declared_modalities=declared,
             reasoning=reasoning if isinstance(reasoning, bool) else None,
             deprecation_date=_date(entry.get("deprecation_date")),
-            variant=next((v for v in _VARIANTS if v in words), None),
+            variant=_variant(words),
         )
 
     @property
@@ -190,6 +192,16 @@ class Offer:
     @property
     def price_text(self) -> str:
         return f"${self.input_usd_per_mtok:g}/${self.output_usd_per_mtok:g} per 1M" if self.has_price else "no price"
+
+
+def _variant(words: list[str]) -> str | None:
+    """'fp8', 'turbo', 'non-reasoning+gv2'...: what sets this key apart from the plain one of the same host."""
+    joined = "-".join(words)
+    tiers = [t for t in _TIERS if re.search(rf"(^|-){t}($|-)", joined)]
+    if "non-reasoning" in tiers:
+        tiers.remove("reasoning")
+    found = [v for v in _VARIANTS if v in words][:1] + tiers
+    return "+".join(found) or None
 
 
 def offers_path_for(catalogue_path: str | Path) -> Path:

@@ -257,15 +257,17 @@ def test_price_spread_over_live_offers():
 OFFERS_FILE = ROOT / "data" / "offers.yaml"
 GATEWAYS = {"vercel_ai_gateway", "github_copilot", "chatgpt", "aihubmix", "kyma", "clf_ai_gateway",
             "hostinger_router", "opencode_go", "zerogpu", "microsoft_365_copilot", "refuseless", "abliteration"}
-CLOUDS = ("azure", "azure_ai", "bedrock", "bedrock_converse", "bedrock_mantle", "vertex_ai")
+CLOUDS = ("azure", "azure_ai", "bedrock", "bedrock_converse", "bedrock_mantle", "vertex_ai", "oci")
 FIRST_PARTY = {"OpenAI": {"openai"}, "Anthropic": {"anthropic"}, "Google": {"gemini", "vertex_ai-language-models"},
-               "xAI": {"xai"}, "Mistral AI": {"mistral"}, "Meta": {"meta"}, "Alibaba (Qwen)": {"dashscope", "qwencloud", "qwen_ai_platform"}}
+               "xAI": {"xai"}, "Mistral AI": {"mistral"}, "Meta": {"meta"}, "Z.ai (Zhipu AI)": {"zai"}, "Alibaba (Qwen)": {"dashscope", "qwencloud", "qwen_ai_platform"}}
 # Names a host uses for a model that differ from the catalogue id (the rule: these tokens appear in order).
 ALIASES = {
     "mistral-nemo": ["mistral nemo"], "mistral-small-3.1": ["mistral small 2503", "mistral small 3.1 24b"],
     "mistral-medium-3": ["mistral medium 2505", "mistral medium 3"], "llama-4-maverick": ["llama 4 maverick"],
     "llama-4-scout": ["llama 4 scout"], "gemini-3.1-pro": ["gemini 3.1 pro preview"],
     "claude-sonnet-4": ["claude sonnet 4"], "kimi-k2": ["kimi k2 instruct"],
+    # The same model under Anthropic's restricted-access programme name (its maker says so).
+    "claude-fable-5-1": ["claude mythos 5 1"],
 }
 EXCLUDED_WORDS = {"hermes", "distill", "abliterated", "nous", "base", "lora", "latest", "preview"}
 
