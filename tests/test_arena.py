@@ -190,3 +190,15 @@ def test_the_arena_page_without_votes_says_how_to_get_some():
 
     at = open_app_page("pages/arena.py")
     assert any("No votes yet" in i.value for i in at.info)
+
+
+def test_the_pages_merge_arena_votes_into_the_measured_evidence():
+    from pages._common import measured_from_benchmarks
+
+    history = open_history()
+    for k in range(12):
+        history.set_vote(_compare_run(history, "gpt-4o", "gpt-4o-mini", blind=True), "a" if k < 9 else "tie")
+    measured = measured_from_benchmarks()
+    assert set(measured) == {"gpt-4o", "gpt-4o-mini"}
+    assert measured["gpt-4o"].source == "arena: 12 votes"
+    assert measured["gpt-4o"].quality_low < measured["gpt-4o"].quality_0_1 < measured["gpt-4o"].quality_high

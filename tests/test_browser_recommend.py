@@ -25,14 +25,16 @@ def test_answer_the_questionnaire_and_see_the_recommendation(served_app, page):
     cards = page.locator("h3").filter(has_text=re.compile(r"^[123]\. "))
     cards.nth(2).wait_for()
     assert cards.count() == 3
-    page.locator('[data-testid="stProgress"]').nth(14).wait_for()  # five score parts per card, drawn after the title
+    page.locator('[data-testid="stProgress"]').nth(11).wait_for()  # four score parts per card, drawn after the title
+    page.get_by_text("95% interval").first.wait_for()
+    page.get_by_role("heading", name="What would change the answer").wait_for()
     page.get_by_text("Runner-up:").wait_for()
     assert page.get_by_text("Runner-up:").count() == 1
     assert page.locator('[data-testid="stMetricValue"]').first.text_content().startswith("$")
 
     excluded = page.get_by_text("Excluded models (")
     excluded.click()
-    page.locator('[data-testid="stDataFrame"]').first.wait_for()
+    page.locator('[data-testid="stDataFrame"]').last.wait_for()
     # A 128k model is excluded in words with numbers (the grid draws on a canvas; its cells are in the DOM).
     page.get_by_text("context 128,000 < required 150,000").first.wait_for(state="attached")
     assert page.locator('[data-testid="stException"]').count() == 0
