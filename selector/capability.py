@@ -368,7 +368,7 @@ def _alternate(z: np.ndarray, mask: np.ndarray, counts: np.ndarray) -> tuple[np.
     return offset, loading, residual
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # one per candidate per ranking: not frozen, whose __init__ is slower
 class Estimate:
     """Capability for the use cases: point and 95% interval in 0..1, and what it rests on."""
 

@@ -314,22 +314,28 @@ def cheapest_live_offer(
 ) -> tuple[Offer, float, int] | None:
     """choose_offer's "cheapest" for offers already known to be live, without building the choice:
     (offer, cost per request, offers that met the need), or None when none meets it. Same order
-    (cost, then key) as choose_offer."""
+    (cost, then key) as choose_offer. Kept lean: the engine calls it for every open model."""
+    from selector.costs import billed_output_tokens
+
     own_context = model.context_tokens or 0
-    fitting = live if need_context is None else [
-        o for o in live if (o.context_tokens if o.context_tokens is not None else own_context) >= need_context
-    ]
     extra = [m for m in modalities or () if m != "text"]
-    if extra:
-        fitting = [o for o in fitting if all(o.accepts(m, model) for m in extra)]
-    if not fitting:
-        return None
-    costs = _request_costs(fitting, model, traffic)
-    best = 0
-    for i in range(1, len(fitting)):
-        if costs[i] < costs[best] or (costs[i] == costs[best] and fitting[i].key < fitting[best].key):
-            best = i
-    return fitting[best], costs[best], len(fitting)
+    cached = traffic.input_tokens * traffic.cached_input_share
+    fresh = traffic.input_tokens - cached
+    output = billed_output_tokens(model, traffic)
+    best = best_cost = None
+    considered = 0
+    for o in live:
+        context = o.context_tokens if o.context_tokens is not None else own_context
+        if need_context is not None and context < need_context:
+            continue
+        if extra and not all(o.accepts(m, model) for m in extra):
+            continue
+        considered += 1
+        cached_price = o.cached_input_usd_per_mtok if o.cached_input_usd_per_mtok is not None else o.input_usd_per_mtok
+        cost = (fresh * o.input_usd_per_mtok + cached * cached_price + output * o.output_usd_per_mtok) / TOKENS_PER_MTOK
+        if best is None or cost < best_cost or (cost == best_cost and o.key < best.key):
+            best, best_cost = o, cost
+    return None if best is None else (best, best_cost, considered)
 
 
 def _provider_matches(offer: Offer, name: str) -> bool:

@@ -42,7 +42,7 @@ class Latency:
         return self.p95_ms
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ is several times slower, and one is made per model
 class Serving:
     """One model's serving under the answers: mode, billed monthly cost, latency, and why not, if not."""
 
@@ -201,7 +201,7 @@ class Server:
                        thinking_off=thinking_off)
 
     def _api_latency(self, model: Model, effort: str | None) -> Latency:
-        key = ("api", model.speed, model.reasoning, effort)
+        key = ("api", None if model.speed is None else id(model.speed), model.reasoning, effort)
         got = self._memo.get(key)
         if got is None:
             est = perf.estimate_api(model, self.answers.traffic, effort, assumptions=self.a.api)
