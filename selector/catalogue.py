@@ -283,6 +283,10 @@ class Model(_Closed):
         return self.input_usd_per_mtok is not None and self.output_usd_per_mtok is not None
 
 
+# Offer tiers that are never chosen on the user's behalf (see Catalogue.live_offers).
+RESTRICTED_TIERS = ("contributor", "mythos")
+
+
 class Catalogue(BaseModel):
     """A validated catalogue; `path` says where it came from."""
 
@@ -312,14 +316,18 @@ class Catalogue(BaseModel):
         return max((model.as_of for model in self.models), default=None)
 
     def live_offers(self, today: dt.date) -> dict[str, tuple[Offer, ...]]:
-        """Per model id, its offers that are priced and not past their deprecation date on `today`
-        (worked out once per date: the engine asks for every model on every ranking)."""
+        """Per model id, the offers the engine may price it through on `today`: priced, not past their
+        deprecation date, not the maker's own key (the catalogue's checked price stands for it), and
+        not a tier a team would not pick unasked (a 'contributor' tier trains on your data; 'mythos'
+        is a restricted programme). Worked out once per date: the engine asks on every ranking."""
         memo = vars(self).setdefault("_live_offers", {})
         live = memo.get(today)
         if live is None:
+            own = {m.id: m.litellm_id for m in self.models}
             live = memo[today] = {
                 model_id: kept for model_id, offers in self.offers.items()
-                if (kept := tuple(o for o in offers if o.is_live(today)))
+                if (kept := tuple(o for o in offers if o.is_live(today) and o.key != own.get(model_id)
+                                  and not (o.variant and any(t in o.variant for t in RESTRICTED_TIERS))))
             }
         return live
 

@@ -161,8 +161,10 @@ class Server:
         effort = choose_effort(model, answers)
         traffic = self._traffic(model, effort)
         policy = answers.offer_policy
-        offers = self.live.get(model.id, ())
         own = monthly_cost_usd(model, traffic) if model.has_api_price else None
+        # Hosts compete on price for open weights; a closed model is priced at its maker's checked
+        # price (a cloud reselling it only when no maker price is known, or when asked for by name).
+        offers = self.live.get(model.id, ()) if model.open_weights or own is None or policy.startswith("provider:") else ()
         thinking_off = effort == "none"
         if policy == "cheapest" and offers:  # the common case, kept fast: thousands of models per ranking
             best = cheapest_live_offer(model, offers, traffic, answers.context_tokens, answers.modalities)

@@ -140,3 +140,14 @@ def test_the_benchmark_page_shows_the_preflight_before_a_run():
     at.multiselect(key="bench_models").set_value(["gpt-4o", "gpt-4o-mini"]).run()
     (line,) = [i.value for i in at.info if i.value.startswith("Preflight:")]
     assert re.search(r"estimated cost at most \$0\.\d{4}", line) and "$0.0000" not in line
+
+
+def test_the_compare_page_shows_a_preflight_line_for_an_api_model_only():
+    from conftest import open_app_page
+
+    at = open_app_page("pages/compare.py", timeout=120)
+    assert not [c.value for c in at.caption if c.value.startswith("Preflight:")]  # two local models: nothing to pay
+    gpt = next(o for o in at.selectbox(key="pick_b").options if o.startswith("GPT-4o mini ("))
+    at.selectbox(key="pick_b").set_value(gpt).run()
+    (line,) = [c.value for c in at.caption if c.value.startswith("Preflight:")]
+    assert line.startswith("Preflight: 2 calls (1 prompts × 2 models)") and re.search(r"at most \$0\.\d{4}", line)
