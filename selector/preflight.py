@@ -74,7 +74,8 @@ class Preflight:
         if self.cost_usd is None and self.known_cost_usd:
             cost += f" (at least ${self.known_cost_usd:.4f})"
         calls = sum(m.calls for m in self.models)
-        return (f"Preflight: {calls} calls ({self.prompts} prompts × {len(self.models)} models"
+        prompts = f"{self.prompts} prompt" + ("" if self.prompts == 1 else "s")
+        return (f"Preflight: {calls} calls ({prompts} × {len(self.models)} models"
                 + (f" × {self.repeats} repeats" if self.repeats > 1 else "") + f"), "
                 f"{sum(m.input_tokens for m in self.models):,} input tokens, at most "
                 f"{sum(m.output_tokens_max for m in self.models):,} output tokens; estimated cost at most {cost}, "

@@ -121,3 +121,14 @@ def test_recommend_never_imports_litellm(files):
     imported = [line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")]
     assert "selector.scoring" in imported  # the import log is real
     assert not [name for name in imported if name.split(".")[0] in ("litellm", "streamlit", "openai")]
+
+
+def test_changes_add_what_would_change_the_answer(files):
+    catalogue, answers = files
+    plain = json.loads(cli("--answers", str(answers), "--catalogue", str(catalogue), "--format", "json").stdout)
+    assert plain["what_would_change"] == []
+    result = cli("--answers", str(answers), "--catalogue", str(catalogue), "--format", "json", "--changes")
+    assert result.returncode == 0, result.stderr
+    changes = json.loads(result.stdout)["what_would_change"]
+    assert changes and all({"field", "threshold", "direction", "new_first_id", "sentence"} <= set(c) for c in changes)
+    assert all(c["new_first_id"] != "alpha" for c in changes)  # each names a different first pick (or none)

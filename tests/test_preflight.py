@@ -124,7 +124,7 @@ def test_the_cli_says_when_the_estimate_is_above_the_cap(tmp_path, capsys):
     assert main(["bench-prompts", "--prompts", str(path), "--models", "gpt-4o,gpt-4o-mini", "--max-cost", "0",
                  "--no-history"]) == 0
     captured = capsys.readouterr()
-    assert captured.out.startswith("Preflight: 2 calls (1 prompts × 2 models)")
+    assert captured.out.startswith("Preflight: 2 calls (1 prompt × 2 models)")
     assert "stopped at the spending cap" in captured.out
     assert "the estimate is above the spending cap of $0.0000" in captured.err
     with pytest.raises(SystemExit):
@@ -150,4 +150,4 @@ def test_the_compare_page_shows_a_preflight_line_for_an_api_model_only():
     gpt = next(o for o in at.selectbox(key="pick_b").options if o.startswith("GPT-4o mini ("))
     at.selectbox(key="pick_b").set_value(gpt).run()
     (line,) = [c.value for c in at.caption if c.value.startswith("Preflight:")]
-    assert line.startswith("Preflight: 2 calls (1 prompts × 2 models)") and re.search(r"at most \$0\.\d{4}", line)
+    assert line.startswith("Preflight: 2 calls (1 prompt × 2 models)") and re.search(r"at most \$0\.\d{4}", line)

@@ -291,3 +291,23 @@ def test_pdf_absence_is_reported_not_raised(monkeypatch):
     monkeypatch.setenv("SELECTOR_CHROMIUM", "")
     assert find_chromium() is None
     assert write_pdf("<p>x</p>", "/nonexistent/never-written.pdf") is False
+
+
+def test_every_format_carries_what_would_change_unrated_models_and_intervals(catalogue):
+    from selector.scoring import first_pick
+    from selector.sensitivity import find_changes
+
+    answers = load_answers(EXAMPLES[0], catalogue)
+    rec = recommend(catalogue, answers)
+    rec.changes = find_changes(catalogue, answers, first_pick=first_pick)
+    assert rec.changes
+    report = prepare_report(rec, (), generated_at="2026-11-28T12:00:00+00:00")
+    sentence = rec.changes[0].sentence
+    data = json.loads(render(report, "json"))
+    assert data["what_would_change"][0]["sentence"] == sentence
+    assert all({"point", "low", "high"} <= set(p["capability"]) for p in data["picks"])
+    assert [u["id"] for u in data["unrated"]] == [u.model.id for u in rec.unrated]
+    markdown, html = render(report, "md"), render(report, "html")
+    assert "## What would change the answer" in markdown and md_text(sentence) in markdown
+    assert 'id="changes"' in html and "What would change the answer" in html
+    assert rec.unrated and rec.unrated[0].model.name.split()[0] in markdown
