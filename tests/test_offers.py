@@ -369,3 +369,18 @@ def test_open_weights_models_list_their_hosts(curated, model_id, hosts):
     price_map = load_price_map(price_map_path())
     providers = {price_map[k]["litellm_provider"] for k in curated[model_id]}
     assert len(providers) >= hosts, sorted(providers)
+
+
+def test_with_deployment_api_no_open_model_that_a_live_host_serves_is_excluded_for_lack_of_a_price():
+    from selector.answers import parse_answers
+    from selector.scoring import recommend
+
+    catalogue = load_catalogue(ROOT / "data" / "models.yaml")
+    served = [m.id for m in catalogue.models if m.open_weights and catalogue.live_offers(catalogue.as_of).get(m.id)]
+    assert len(served) >= 50
+    result = recommend(catalogue, parse_answers({"deployment": "api", "allow": served}), top=len(served))
+    unpriced = {e.model.id: e.reasons for e in result.excluded
+                if any("offer" in r or "price" in r for r in e.reasons)}
+    assert unpriced == {}
+    priced = [p for p in result.picks if p.model.open_weights]
+    assert priced and all(p.monthly_cost_usd is not None and p.serving.offer_key for p in priced)
