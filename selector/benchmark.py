@@ -664,12 +664,18 @@ class MeasuredFigures:
     quality_0_1: float | None
     source: str                  # e.g. "benchmark run 3, 10 prompts"
     prompts: int | None = None   # how many prompts the quality rests on (its interval follows)
+    # Where the latency was measured: "api" (the model's hosted API, as a user would call it) or
+    # "this machine" (a bundled model on this computer's CPU): the engine applies a measured latency
+    # only to the way of serving it represents, never to a GPU server or a device class.
+    measured_on: str = "api"
     quality_low: float | None = None  # a 95% interval where the evidence gives one (e.g. arena votes)
     quality_high: float | None = None
 
 
 def measured_figures(history, limit_runs: int = 50) -> dict[str, MeasuredFigures]:
     """Catalogue id -> figures from the most recent finished benchmark run that measured it."""
+    from selector.local import LOCAL_MODELS
+
     out: dict[str, MeasuredFigures] = {}
     for info in history.list_benchmarks(limit=limit_runs):  # newest first
         if info["status"] == "running":
@@ -685,5 +691,6 @@ def measured_figures(history, limit_runs: int = 50) -> dict[str, MeasuredFigures
                 quality_0_1=summary.quality,
                 source=f"benchmark run {run.run_id}, {summary.succeeded} prompts",
                 prompts=summary.succeeded,
+                measured_on="this machine" if cid in LOCAL_MODELS else "api",
             )
     return out

@@ -308,7 +308,7 @@ def rank(
             excluded.append(Exclusion(model, [Failure("allow", "not in the approved list")]))
             continue
         serving = server.serve(model)
-        if measured and model.id in measured:
+        if measured and model.id in measured and _represents(measured[model.id], serving):
             serving = _with_measured_latency(serving, measured[model.id])
         failures = check(model, serving)
         if failures:
@@ -343,6 +343,14 @@ def _capabilities(catalogue: Catalogue, answers: Answers, passed: list, measured
                 estimate = replace(estimate, low=low, high=high)
             estimates[model_id] = estimate
     return estimates
+
+
+def _represents(figures, serving: Serving) -> bool:
+    """Whether a latency measured where `figures` were taken stands for this way of serving: a
+    hosted API's for a hosted API; a bundled model on this computer's CPU for nothing else (not a
+    GPU server, not a phone). Quality measured on your prompts holds wherever the model runs."""
+    where = getattr(figures, "measured_on", "api")
+    return where == "api" and serving.mode in ("api", "offer")
 
 
 def _with_measured_latency(serving: Serving, figures) -> Serving:

@@ -420,3 +420,18 @@ def test_per_language_evidence_decides_between_otherwise_equal_models():
     assert [p.model.id for p in result.picks] == ["strong-zh", "silent", "weak-zh"]
     assert "no published score, counted at the median" in pick_of(result, "silent").score_parts["languages"].note
     assert "does not support zh" in reasons_of(result, "no-zh")[0]
+
+
+def test_a_latency_measured_on_this_machine_is_never_applied_to_a_device_or_a_gpu_server():
+    from selector.benchmark import MeasuredFigures
+
+    cat = catalogue(open_model("tiny", 1, kv_cache_kb_per_token=32), model("hosted"))
+    here = {"tiny": MeasuredFigures(latency_p95_ms=9000.0, quality_0_1=0.5, source="run 1", prompts=20,
+                                    measured_on="this machine")}
+    for deployment in ("edge", "self_hosted"):
+        answers = parse_answers({"deployment": deployment})
+        tiny = pick_of(recommend(cat, answers, measured=here), "tiny")
+        assert "measured" not in tiny.latency.basis and tiny.latency.p95_ms < 9000
+        assert "measured on your prompts" in tiny.score_parts["capability"].note  # quality still counts
+    api = {"hosted": MeasuredFigures(latency_p95_ms=321.0, quality_0_1=None, source="run 2", measured_on="api")}
+    assert pick_of(recommend(cat, parse_answers({}), measured=api), "hosted").latency.p95_ms == 321.0
