@@ -11,8 +11,8 @@ COLUMNS = ["run_id", "created_at", "side", "model", "prompt", "text", "ttft_s", 
 
 keep_answers_in_url()
 st.title("Run history")
-st.write("Every live comparison is saved on this machine with its prompt, settings, answers, metrics, "
-         "errors and your vote (never an API key). Filter it, and download it as CSV.")
+st.write("Every live comparison and benchmark run is saved with its prompt, settings, answers, metrics, "
+         "errors, your vote and your name (never an API key). Filter it, and download it as CSV.")
 
 c1, c2, c3 = st.columns(3)
 model = c1.text_input("Model contains", placeholder="gemma")
@@ -38,7 +38,9 @@ try:
 except SelectorError as exc:
     show_error_and_stop(exc)
 
-st.caption(f"{len(rows)} rows (one per model per run) from {history.path}")
+kinds = {kind: sum(1 for row in rows if row.get("kind") == kind) for kind in ("compare", "benchmark")}
+st.caption(f"{len(rows)} rows (one per model per run): {kinds['compare']} from live comparisons, "
+           f"{kinds['benchmark']} from benchmark runs; from {history.path}")
 if not rows:
     st.info("No runs match. Compare two models on the “Compare two models live” page and they appear here.")
     st.page_link("pages/compare.py", label="Compare two models live", icon=":material/compare_arrows:")

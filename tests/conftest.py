@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -43,41 +44,53 @@ def chromium_path() -> str | None:
     return next((p for p in CHROMIUM_CANDIDATES if os.path.exists(p)), None)
 
 
+@contextlib.contextmanager
+def serve_app(data_dir: Path):
+    """`streamlit run app.py` on a free loopback port with its own data directory; yields the base URL.
+
+    A test that fails to get a healthy server fails (never waits forever); at the end the server and
+    any llama.cpp server it started are stopped.
+    """
+    port = free_port()
+    env = dict(os.environ, SELECTOR_DATA_DIR=str(data_dir), LITELLM_LOCAL_MODEL_COST_MAP="True")
+    env.pop("SELECTOR_DATABASE_URL", None)
+    with open(data_dir / "streamlit.log", "w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+             "--server.port", str(port), "--server.address", "127.0.0.1",
+             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
+                    if resp.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            proc.terminate()
+            pytest.fail(f"streamlit did not become healthy; see {data_dir / 'streamlit.log'}")
+        try:
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+            # The app stops its llama.cpp servers at exit; make sure, so no test leaves one running.
+            subprocess.run([sys.executable, "-m", "selector", "local", "stop"], cwd=ROOT, env=env,
+                           capture_output=True, timeout=60, check=False)
+
+
 @pytest.fixture(scope="session")
 def served_app(tmp_path_factory):
-    """`streamlit run app.py` on a free loopback port; yields the base URL."""
-    port = free_port()
-    data_dir = tmp_path_factory.mktemp("served-data")
-    env = dict(os.environ, SELECTOR_DATA_DIR=str(data_dir), LITELLM_LOCAL_MODEL_COST_MAP="True")
-    log = open(data_dir / "streamlit.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                if resp.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.terminate()
-        pytest.fail(f"streamlit did not become healthy; see {data_dir / 'streamlit.log'}")
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    # The app stops its llama.cpp servers at exit; make sure, so no test leaves one running.
-    subprocess.run([sys.executable, "-m", "selector", "local", "stop"], cwd=ROOT, env=env,
-                   capture_output=True, timeout=60, check=False)
-    log.close()
+    """The app served once for the browser tests; yields the base URL."""
+    with serve_app(tmp_path_factory.mktemp("served-data")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -3,15 +3,10 @@ intervals and the votes still needed to separate the first two."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
-from conftest import ROOT, free_port, wait_for_app
+from conftest import serve_app, wait_for_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.local_models]
 VOTES = ["Left is better", "Right is better", "Tie", "Both are bad"]
@@ -20,38 +15,8 @@ VOTES = ["Left is better", "Right is better", "Tie", "Both are bad"]
 @pytest.fixture(scope="module")
 def arena_app(tmp_path_factory):
     """An app with a history of its own: these votes must not show in the other browser tests' runs."""
-    port = free_port()
-    data_dir = tmp_path_factory.mktemp("arena-data")
-    env = dict(os.environ, SELECTOR_DATA_DIR=str(data_dir), LITELLM_LOCAL_MODEL_COST_MAP="True")
-    env.pop("SELECTOR_DATABASE_URL", None)
-    with open(data_dir / "streamlit.log", "w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.3)
-        else:
-            proc.terminate()
-            pytest.fail(f"streamlit did not become healthy; see {data_dir / 'streamlit.log'}")
-        try:
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-            subprocess.run([sys.executable, "-m", "selector", "local", "stop"], cwd=ROOT, env=env,
-                           capture_output=True, timeout=60, check=False)
+    with serve_app(tmp_path_factory.mktemp("arena-data")) as url:
+        yield url
 
 
 def compare_blind_and_vote(page, label: str) -> None:

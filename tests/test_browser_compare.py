@@ -44,7 +44,7 @@ def test_compare_the_two_local_models_in_the_browser(served_app, page):
     wait_for_app(page)
     page.get_by_role("heading", name="Run history").wait_for()
     page.get_by_text(re.compile(r"rows \(one per model per run\)")).wait_for()
-    assert re.search(r"\b2 rows \(one per model per run\)", page.inner_text("body"))
+    assert re.search(r"\b2 from live comparisons", page.inner_text("body"))
 
 
 def test_the_stop_button_ends_both_streams(served_app, page):
