@@ -331,6 +331,16 @@ class Catalogue(BaseModel):
             }
         return live
 
+    def live_price_rows(self, today: dt.date) -> dict[str, tuple[tuple, ...]]:
+        """live_offers() unpacked for pricing (offers.price_rows), once per date."""
+        from selector.offers import price_rows
+
+        memo = vars(self).setdefault("_live_price_rows", {})
+        rows = memo.get(today)
+        if rows is None:
+            rows = memo[today] = {model_id: price_rows(offers) for model_id, offers in self.live_offers(today).items()}
+        return rows
+
     @property
     def ids(self) -> list[str]:
         return [model.id for model in self.models]

@@ -309,10 +309,21 @@ def _request_costs(offers: list[Offer], model: Model, traffic: Traffic) -> list[
     ]
 
 
+def price_rows(offers: tuple[Offer, ...]) -> tuple[tuple, ...]:
+    """Per offer (input, output, cached-input price, context, key, offer), cached input at the full
+    price where the map gives none: the numbers cheapest_live_offer reads, unpacked once."""
+    return tuple(
+        (o.input_usd_per_mtok, o.output_usd_per_mtok,
+         o.cached_input_usd_per_mtok if o.cached_input_usd_per_mtok is not None else o.input_usd_per_mtok,
+         o.context_tokens, o.key, o)
+        for o in offers
+    )
+
+
 def cheapest_live_offer(
-    model: Model, live: tuple[Offer, ...], traffic: Traffic, need_context: int | None, modalities: list[str] | None,
+    model: Model, rows: tuple[tuple, ...], traffic: Traffic, need_context: int | None, modalities: list[str] | None,
 ) -> tuple[Offer, float, int] | None:
-    """choose_offer's "cheapest" for offers already known to be live, without building the choice:
+    """choose_offer's "cheapest" for live offers given as price_rows(), without building the choice:
     (offer, cost per request, offers that met the need), or None when none meets it. Same order
     (cost, then key) as choose_offer. Kept lean: the engine calls it for every open model."""
     from selector.costs import billed_output_tokens
@@ -322,20 +333,20 @@ def cheapest_live_offer(
     cached = traffic.input_tokens * traffic.cached_input_share
     fresh = traffic.input_tokens - cached
     output = billed_output_tokens(model, traffic)
-    best = best_cost = None
+    need = need_context or 0
+    best = None
+    best_cost = best_key = 0.0
     considered = 0
-    for o in live:
-        context = o.context_tokens if o.context_tokens is not None else own_context
-        if need_context is not None and context < need_context:
+    for pin, pout, pcached, context, key, offer in rows:
+        if (own_context if context is None else context) < need:
             continue
-        if extra and not all(o.accepts(m, model) for m in extra):
+        if extra and not all(offer.accepts(m, model) for m in extra):
             continue
         considered += 1
-        cached_price = o.cached_input_usd_per_mtok if o.cached_input_usd_per_mtok is not None else o.input_usd_per_mtok
-        cost = (fresh * o.input_usd_per_mtok + cached * cached_price + output * o.output_usd_per_mtok) / TOKENS_PER_MTOK
-        if best is None or cost < best_cost or (cost == best_cost and o.key < best.key):
-            best, best_cost = o, cost
-    return None if best is None else (best, best_cost, considered)
+        cost = fresh * pin + cached * pcached + output * pout
+        if best is None or cost < best_cost or (cost == best_cost and key < best_key):
+            best, best_cost, best_key = offer, cost, key
+    return None if best is None else (best, best_cost / TOKENS_PER_MTOK, considered)
 
 
 def _provider_matches(offer: Offer, name: str) -> bool:

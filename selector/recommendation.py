@@ -66,10 +66,25 @@ class Failure:
         return f"Failure({self.constraint!r}, {self.reason!r})"
 
 
-@dataclass(slots=True)  # one per excluded model: thousands in a large catalogue
 class Exclusion:
-    model: Model
-    failures: list[Failure]
+    """An excluded model and every constraint it fails. One per excluded model, thousands in a large
+    catalogue: a model that already fails a requirement of its own (context, inputs, languages,
+    lifecycle) is served and costed only when its full list is first read (`rest` does that)."""
+
+    __slots__ = ("model", "_failures", "_rest")
+
+    def __init__(self, model: Model, failures: list[Failure], rest=None):
+        self.model, self._failures, self._rest = model, failures, rest
+
+    @property
+    def failures(self) -> list[Failure]:
+        if self._rest is not None:
+            rest, self._rest = self._rest, None
+            self._failures = self._failures + rest()
+        return self._failures
+
+    def __repr__(self) -> str:
+        return f"Exclusion({self.model.id!r}, {self.failures!r})"
 
     @property
     def reasons(self) -> list[str]:

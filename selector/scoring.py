@@ -10,6 +10,7 @@ ranked but listed apart. What counts per use case is data in selector/rules.py.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import math
 import statistics
 from collections.abc import Callable
@@ -48,10 +49,17 @@ from selector.serving import Assumptions, Server, Serving
 
 
 def constraint_checker(answers: Answers, catalogue_date: dt.date, models: dict[str, Model]) -> Callable[[Model, Serving], list[Failure]]:
-    """A function listing every hard constraint a model fails, each with a reason in words and numbers.
+    """A function listing every hard constraint a model fails, each with a reason in words and numbers."""
+    own, served = requirement_checkers(answers, catalogue_date, models)
+    return lambda model, serving: own(model) + served(model, serving)
 
-    The answers are read once here, not once per model: the check runs for every model of the catalogue.
-    """
+
+def requirement_checkers(
+    answers: Answers, catalogue_date: dt.date, models: dict[str, Model]
+) -> tuple[Callable[[Model], list[Failure]], Callable[[Model, Serving], list[Failure]]]:
+    """Two checks: what a model fails on its own facts (lifecycle, context, inputs, languages), and
+    what it fails as served (deployment, latency, budget). The answers are read once here, not once
+    per model: the checks run for every model of the catalogue."""
     need = answers.context_tokens
     modalities = [] if answers.modalities == ["text"] else answers.modalities  # every model reads text
     languages = [code for code in answers.languages if code != "en"]
@@ -59,9 +67,9 @@ def constraint_checker(answers: Answers, catalogue_date: dt.date, models: dict[s
     target = answers.latency_p95_ms
     budget = answers.budget_usd_per_month
 
-    def check(model: Model, serving: Serving) -> list[Failure]:
+    def own(model: Model) -> list[Failure]:
         failures: list[Failure] = []
-        if not wanted:
+        if not wanted and (model.status == "retired" or model.shutdown_date is not None):
             failures += _lifecycle_failures(model, catalogue_date, models)
         context = model.context_tokens
         if context is None:
@@ -73,30 +81,37 @@ def constraint_checker(answers: Answers, catalogue_date: dt.date, models: dict[s
             if missing:
                 failures.append(Failure("modalities", " and ".join(["no {} input"] * len(missing)), *missing))
         if languages:
-            unsupported = [code for code in languages if code not in model.languages]
+            supported = model.languages
+            unsupported = [code for code in languages if code not in supported]
             if unsupported:
                 failures.append(Failure(
-                    "languages", "does not support {} (its card lists {})", ", ".join(unsupported), ", ".join(model.languages[:8]),
+                    "languages", "does not support {} (its card lists {})", ", ".join(unsupported), ", ".join(supported[:8]),
                 ))
-        if serving.problem is not None:
-            kind = "on_premises" if "premises" in serving.problem else "deployment"
-            failures.append(Failure(kind, serving.problem, gap=serving.gap))
+        return failures
+
+    def served(model: Model, serving: Serving) -> list[Failure]:
+        failures: list[Failure] = []
+        problem = serving.problem
+        if problem is not None:
+            kind = "on_premises" if "premises" in problem else "deployment"
+            failures.append(Failure(kind, problem, gap=serving.gap))
         latency = serving.latency
-        if target is not None and latency is None and serving.problem is None:
-            failures.append(Failure("latency", "latency unknown ({}), so the {:,.0f} ms target cannot be confirmed",
-                                    serving.basis or "no speed figure", target))
-        elif target is not None and latency is not None and latency.p95_ms > target:
-            failures.append(Failure(
-                "latency", "estimated p95 time to first token {:,.0f} ms > target {:,.0f} ms",
-                latency.p95_ms, target, gap=latency.p95_ms / target,
-            ))
+        if target is not None:
+            if latency is None and problem is None:
+                failures.append(Failure("latency", "latency unknown ({}), so the {:,.0f} ms target cannot be confirmed",
+                                        serving.basis or "no speed figure", target))
+            elif latency is not None and latency.p95_ms > target:
+                failures.append(Failure(
+                    "latency", "estimated p95 time to first token {:,.0f} ms > target {:,.0f} ms",
+                    latency.p95_ms, target, gap=latency.p95_ms / target,
+                ))
         cost = serving.monthly_usd
         if budget is not None and cost is not None and cost > budget:
             gap = (cost + 1) / (budget + 1)  # finite at a budget of 0, so the closest is still the cheapest
             failures.append(Failure("budget", "monthly cost ${:,.0f} > budget ${:,.0f}", cost, budget, gap=gap))
         return failures
 
-    return check
+    return own, served
 
 
 def _lifecycle_failures(model: Model, catalogue_date: dt.date, models: dict[str, Model]) -> list[Failure]:
@@ -290,7 +305,27 @@ def rank(
     assumptions: SelfHostAssumptions | Assumptions | None = None,
     measured: dict | None = None,
 ) -> Ranking:
-    """One pass over the catalogue: serve, check, estimate capability; then order the candidates."""
+    """One pass over the catalogue: serve, check, estimate capability; then order the candidates.
+
+    The pass allocates a few objects per model and no reference cycles, so the cyclic garbage
+    collector is paused for it: otherwise its full collections, which walk every object of a large
+    catalogue, cost more than the ranking itself.
+    """
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _rank(catalogue, answers, assumptions, measured)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _rank(
+    catalogue: Catalogue,
+    answers: Answers,
+    assumptions: SelfHostAssumptions | Assumptions | None,
+    measured: dict | None,
+) -> Ranking:
     allow = None if answers.allow is None else set(answers.allow)
     if allow is not None:
         unknown = [model_id for model_id in answers.allow if model_id not in catalogue.by_id]
@@ -300,17 +335,19 @@ def rank(
     if isinstance(assumptions, SelfHostAssumptions):
         assumptions = Assumptions(self_host=assumptions)
     server = Server(catalogue, answers, assumptions, today=catalogue_date)
-    check = constraint_checker(answers, catalogue_date or dt.date.today(), catalogue.by_id)
+    own_check, served_check = requirement_checkers(answers, catalogue_date or dt.date.today(), catalogue.by_id)
     passed: list[tuple[Model, Serving]] = []
     excluded: list[Exclusion] = []
     for model in catalogue.models:
         if allow is not None and model.id not in allow:
             excluded.append(Exclusion(model, [Failure("allow", "not in the approved list")]))
             continue
-        serving = server.serve(model)
-        if measured and model.id in measured and _represents(measured[model.id], serving):
-            serving = _with_measured_latency(serving, measured[model.id])
-        failures = check(model, serving)
+        failures = own_check(model)
+        if failures:  # served and costed only if its full list of failures is read
+            excluded.append(Exclusion(model, failures, _served_failures(model, server, served_check, measured)))
+            continue
+        serving = _serve(model, server, measured)
+        failures = served_check(model, serving)
         if failures:
             excluded.append(Exclusion(model, failures))
         else:
@@ -326,6 +363,17 @@ def rank(
     weights = part_weights(answers)
     order, totals, columns, notes = _order(candidates, answers, weights)
     return Ranking(catalogue, answers, candidates, excluded, unrated, order, totals, columns, weights, notes, catalogue_date)
+
+
+def _serve(model: Model, server: Server, measured: dict | None) -> Serving:
+    serving = server.serve(model)
+    if measured and model.id in measured and _represents(measured[model.id], serving):
+        serving = _with_measured_latency(serving, measured[model.id])
+    return serving
+
+
+def _served_failures(model: Model, server: Server, served_check, measured: dict | None):
+    return lambda: served_check(model, _serve(model, server, measured))
 
 
 def _capabilities(catalogue: Catalogue, answers: Answers, passed: list, measured: dict | None) -> dict[str, cap.Estimate]:

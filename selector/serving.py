@@ -125,6 +125,7 @@ class Server:
         self.today = today or catalogue.as_of or dt.date.today()
         self.device = device_profile(answers)
         self.live = catalogue.live_offers(self.today)
+        self.live_rows = catalogue.live_price_rows(self.today)
         self._memo: dict = {}
 
     def serve(self, model: Model) -> Serving:
@@ -167,7 +168,7 @@ class Server:
         offers = self.live.get(model.id, ()) if model.open_weights or own is None or policy.startswith("provider:") else ()
         thinking_off = effort == "none"
         if policy == "cheapest" and offers:  # the common case, kept fast: thousands of models per ranking
-            best = cheapest_live_offer(model, offers, traffic, answers.context_tokens, answers.modalities)
+            best = cheapest_live_offer(model, self.live_rows[model.id], traffic, answers.context_tokens, answers.modalities)
             if best is not None:
                 offer, per_request, considered = best
                 monthly = per_request * traffic.requests_per_day * DAYS_PER_MONTH
