@@ -262,11 +262,13 @@ def explain_pick(pick: Pick, answers: Answers, catalogue_date: dt.date | None = 
     model = pick.model
     cap = parts["capability"]
     estimate = pick.capability
-    interval = f", 95% interval {estimate.low:.2f}-{estimate.high:.2f}" if estimate is not None else ""
-    reasons = [
-        f"Capability {cap.value:.2f} of 1{interval}: its standing against the catalogue on the benchmarks "
-        f"this use case weighs, 0.5 being typical ({cap.note})."
-    ]
+    if estimate is not None:
+        reasons = [
+            f"Capability {estimate.point:.2f} of 1, 95% interval {estimate.low:.2f}-{estimate.high:.2f}: its standing "
+            f"against the catalogue on the benchmarks this use case weighs, 0.5 being typical ({cap.note})."
+        ]
+    else:
+        reasons = [f"Capability part {cap.value:.2f} of 1 ({cap.note})."]
     traffic = answers.traffic
     volume = f"{traffic.requests_per_day:,.0f} requests/day of {traffic.input_tokens:,}+{traffic.output_tokens:,} tokens"
     if pick.monthly_cost_usd is None:

@@ -112,7 +112,7 @@ def use_case_weights(use_cases: list[str]) -> dict[str, float]:
 
 
 PART_LABELS = {
-    "capability": "capability",
+    "capability": "capability (1 = the best candidate's)",
     "cost": "cost",
     "latency": "latency",
     "context": "context headroom",
