@@ -368,8 +368,6 @@ def describe_closest(excluded: list[Exclusion]) -> str:
     )
 
 
-describe_binding = describe_closest  # the former name
-
 
 def to_markdown(recommendation: Recommendation) -> str:
     """The recommendation as Markdown (the CLI's --format md)."""
