@@ -115,9 +115,39 @@ def tokenizer_for(target) -> str:
 
 
 def count_tokens(texts: Sequence[str], tokenizer: str = "") -> list[int]:
-    """Input tokens of each text with LiteLLM's counter, offline, plus the chat overhead."""
+    """Input tokens of each text with LiteLLM's counter, offline, plus the chat overhead.
+
+    The default tokenizer is the cl100k_base encoding that LiteLLM ships inside its package; it is
+    read directly (tiktoken pointed at LiteLLM's bundled copy, as LiteLLM itself does), so a page
+    that only shows a preflight does not pay for importing LiteLLM (about 3 s).
+    """
+    if not tokenizer:
+        encoding = _default_encoding()
+        if encoding is not None:
+            return [len(encoding.encode(text, disallowed_special=())) + CHAT_OVERHEAD_TOKENS for text in texts]
     litellm = _litellm()
     return [int(litellm.token_counter(model=tokenizer, text=text)) + CHAT_OVERHEAD_TOKENS for text in texts]
+
+
+def _default_encoding():
+    """LiteLLM's default encoding (cl100k_base) from its bundled file, or None when it cannot be read."""
+    import importlib.util
+    import os
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("litellm")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    bundled = Path(next(iter(spec.submodule_search_locations))) / "litellm_core_utils" / "tokenizers"
+    if not bundled.is_dir():
+        return None
+    os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(bundled))
+    try:
+        import tiktoken
+
+        return tiktoken.get_encoding("cl100k_base")
+    except Exception:  # an unexpected tiktoken layout: LiteLLM's own counter is the fallback
+        return None
 
 
 def prices_for(target, catalogue=None, today: dt.date | None = None) -> tuple[float | None, float | None, str]:
