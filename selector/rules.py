@@ -88,6 +88,9 @@ USE_CASE_RULES: dict[str, UseCaseRule] = {
 # orders of magnitude above it scores 0 (1000x the cost; 100x the latency).
 COST_DECADES_TO_ZERO = 3.0
 LATENCY_DECADES_TO_ZERO = 2.0
+# Per-language scores are placed on the candidates' range; a range narrower than this (0..1 scale)
+# is widened to it, so two models a point apart are not told apart as best and worst.
+LANGUAGE_MIN_SPREAD = 0.15
 # Monthly costs below this, or below a tenth of the budget when one is given, count as equal: a
 # team choosing a model does not trade quality for savings of a few dollars a month.
 NEGLIGIBLE_COST_USD = 100.0

@@ -38,6 +38,7 @@ from selector.rules import (
     FINE_TUNING_SCORES,
     LATENCY_DECADES_TO_ZERO,
     LIFECYCLE_EXCLUSION_DAYS,
+    LANGUAGE_MIN_SPREAD,
     NEGLIGIBLE_COST_USD,
     UNKNOWN_COST_SCORE,
     USE_CASE_RULES,
@@ -161,33 +162,45 @@ def language_standing(model: Model, language: str) -> float | None:
 
 
 def language_fit(models: list[Model], languages: list[str]) -> tuple[list[float], list[str]]:
-    """Per model: mean standing over the required non-English languages from per-language evidence.
+    """Per model: its standing on the required non-English languages, from per-language evidence.
 
-    A supported language without a published score counts at the median standing of the candidates
-    that publish one (said in the note), never as zero and never as the best. English is the
-    baseline every catalogued model supports: it adds nothing to tell models apart.
+    For each language, the published scores (mean per model, 0..1) are placed on the candidates'
+    range: 1 for the best published result, 0 for the weakest (a spread under LANGUAGE_MIN_SPREAD is
+    widened to it). A supported language without a published score counts at the lower quartile of
+    the candidates that publish one, said in the note: never zero, and never as if it were strong.
+    English is the baseline every catalogued model supports: it adds nothing to tell models apart.
     """
     others = [code for code in languages if code != "en"]
     if not others:
         return [1.0] * len(models), [""] * len(models)
-    medians: dict[str, float] = {}
-    for code in others:
-        known = [v for v in (language_standing(m, code) for m in models) if v is not None]
-        medians[code] = statistics.median(known) if known else 0.5
-    values, notes = [], []
-    for model in models:
+    standings = {code: [language_standing(m, code) for m in models] for code in others}
+    scaled: dict[str, list[float | None]] = {}
+    fallback: dict[str, float] = {}
+    for code, values in standings.items():
+        known = [v for v in values if v is not None]
+        if not known:
+            scaled[code], fallback[code] = [None] * len(values), 0.5
+            continue
+        high = max(known)
+        low = min(min(known), high - LANGUAGE_MIN_SPREAD)
+        scaled[code] = [None if v is None else (v - low) / (high - low) for v in values]
+        ranks = sorted(x for x in scaled[code] if x is not None)
+        fallback[code] = statistics.quantiles(ranks, n=4, method="inclusive")[0] if len(ranks) >= 2 else ranks[0] * 0.5
+    values_out, notes = [], []
+    for i, model in enumerate(models):
         parts, words = [], []
         for code in others:
-            standing = language_standing(model, code)
-            if standing is None:
-                parts.append(medians[code])
-                words.append(f"{code}: no published score, counted at the median {medians[code]:.0%}")
+            standing, value = standings[code][i], scaled[code][i]
+            if value is None:
+                parts.append(fallback[code])
+                words.append(f"{code}: no published score, counted at the lower quartile of those that publish one")
             else:
-                parts.append(standing)
-                words.append(f"{code}: {standing:.0%} on " + ", ".join(sorted({s.benchmark for s in model.language_scores if s.language == code})))
-        values.append(sum(parts) / len(parts))
+                parts.append(value)
+                names = ", ".join(sorted({s.benchmark for s in model.language_scores if s.language == code}))
+                words.append(f"{code}: {standing:.0%} on {names}")
+        values_out.append(sum(parts) / len(parts))
         notes.append("; ".join(words))
-    return values, notes
+    return values_out, notes
 
 
 def fine_tunability(model: Model) -> float:
@@ -207,7 +220,7 @@ def part_weights(answers: Answers) -> dict[str, float]:
         "cost": float(p.cost),
         "latency": p.latency * emphasis,
         "context": 1.0,
-        "languages": 0.0 if all(code == "en" for code in answers.languages) else 2.0,
+        "languages": 0.0 if all(code == "en" for code in answers.languages) else 3.0,
     }
     if answers.fine_tuning:
         weights["fine_tuning"] = 2.0

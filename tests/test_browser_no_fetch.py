@@ -96,7 +96,7 @@ def test_model_output_with_images_fetches_nothing(served_app, page, monkeypatch)
             for index, value in enumerate(values):
                 _fill(page, page.get_by_role("textbox", name=label).nth(index), value)
         compare = page.get_by_role("button", name=re.compile("^Compare")).first
-        page.wait_for_function("(b) => !b.disabled", arg=compare.element_handle(), timeout=60_000)
+        page.wait_for_function("(b) => !b.disabled", arg=compare.element_handle(), timeout=180_000)
         compare.click()
         page.wait_for_function(
             "() => (document.body.innerText.match(/finish: /g) || []).length === 2", timeout=120_000

@@ -63,7 +63,7 @@ def test_on_device_picks_fit_the_phone_and_bill_nothing(catalogue):
 def test_chinese_assistant_picks_support_chinese_and_rest_on_chinese_results(catalogue):
     picks = top_three(catalogue, "Chinese with English assistant").picks
     assert all("zh" in pick.model.languages for pick in picks)
-    assert any(pick.model.language_evidence("zh") for pick in picks)
+    assert sum(bool(pick.model.language_evidence("zh")) for pick in picks) >= 2
 
 
 def test_coding_agent_picks_have_a_coding_record(catalogue):

@@ -418,7 +418,7 @@ def test_per_language_evidence_decides_between_otherwise_equal_models():
     )
     result = run(cat, languages=["zh", "en"])
     assert [p.model.id for p in result.picks] == ["strong-zh", "silent", "weak-zh"]
-    assert "no published score, counted at the median" in pick_of(result, "silent").score_parts["languages"].note
+    assert "no published score, counted at the lower quartile" in pick_of(result, "silent").score_parts["languages"].note
     assert "does not support zh" in reasons_of(result, "no-zh")[0]
 
 
