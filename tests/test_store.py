@@ -438,6 +438,9 @@ WRITER = textwrap.dedent("""
     while not go.exists():
         time.sleep(0.005)
     store = open_store(url, who=who)  # both processes may find the database new and migrate it at once
+    (go.parent / f"ready-{who}").touch()  # then both start writing together, whatever the migration's locks did
+    while len(list(go.parent.glob("ready-*"))) < 2:
+        time.sleep(0.005)
     run_id = store.start_run(f"pair of {who}")
     for i in range(200):
         store.add_vote(f"model-{i % 7}", f"model-{(i + 3) % 7}", ("left", "right", "tie", "both_bad")[i % 4],
