@@ -49,12 +49,6 @@ from selector.serving import Assumptions, Server, Serving
 # --- hard constraints ------------------------------------------------------------------------------
 
 
-def constraint_checker(answers: Answers, catalogue_date: dt.date, models: dict[str, Model]) -> Callable[[Model, Serving], list[Failure]]:
-    """A function listing every hard constraint a model fails, each with a reason in words and numbers."""
-    own, served = requirement_checkers(answers, catalogue_date, models)
-    return lambda model, serving: own(model) + served(model, serving)
-
-
 def requirement_checkers(
     answers: Answers, catalogue_date: dt.date, models: dict[str, Model]
 ) -> tuple[Callable[[Model], list[Failure]], Callable[[Model, Serving], list[Failure]]]:
