@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from selector.answers import QUERY_KEYS, Answers, answers_from_query, answers_to_query, has_answers_in_query
@@ -50,9 +52,31 @@ def catalogue_or_stop(path: str | None = None) -> Catalogue:
         show_error_and_stop(exc)
 
 
+# Markdown that could fetch or link: images and links (`[`, `]`), raw HTML and autolinks (`<` before a
+# letter, `/`, `!` or `?`), and the backslash itself (so a value cannot undo the escaping). Emphasis and
+# code are left alone: they fetch nothing, and field names such as use_cases stay readable.
+_MARKDOWN_SYNTAX = re.compile(r"([\\\[\]]|<(?=[A-Za-z/!?]))")
+
+
+def as_text(text: str) -> str:
+    """`text` (a user's, a link's or an echoed value) escaped for st.markdown/st.error: no image is
+    fetched, no HTML or link is made, brackets and tags show as typed; line breaks are kept."""
+    return "  \n".join(_MARKDOWN_SYNTAX.sub(r"\\\1", line) for line in str(text).splitlines())
+
+
+_CODE = re.compile(r"(```.*?(?:```|\Z)|~~~.*?(?:~~~|\Z)|`[^`\n]*`)", re.S)
+
+
+def without_images(markdown: str) -> str:
+    """Model output as markdown with every image turned into plain text: `![`, outside code, becomes
+    `&#33;[` (a link at most, which fetches nothing). Raw HTML is not rendered by st.markdown anyway."""
+    parts = _CODE.split(markdown)
+    return "".join(part if i % 2 else part.replace("![", "&#33;[") for i, part in enumerate(parts))
+
+
 def show_error_and_stop(exc: SelectorError) -> None:
     """Render a SelectorError as a message (never a traceback) and stop this page run."""
-    st.error(str(exc), icon=":material/error:")
+    st.error(as_text(str(exc)), icon=":material/error:")
     st.stop()
 
 
@@ -66,8 +90,10 @@ def current_answers() -> Answers | None:
         try:
             answers = answers_from_query(params, catalogue_or_stop())
         except SelectorError as exc:
-            lines = ["This link's answers were ignored:", *str(exc).splitlines()]
-            st.error("  \n".join(lines), icon=":material/link_off:")  # markdown line breaks
+            st.error(as_text(f"This link's answers were ignored:\n{exc}"), icon=":material/link_off:")
+            for key in QUERY_KEYS:  # a bad link does not stick: the session's answers (if any) replace it
+                if key in st.query_params:
+                    del st.query_params[key]
         else:
             st.session_state["answers"] = answers
             return answers
@@ -103,17 +129,48 @@ def remember_answers(answers: Answers) -> None:
     st.query_params.update(wanted)
 
 
+def history_or_note(purpose: str):
+    """The history, or None with a one-line note when it cannot be used: for pages that need it only for
+    `purpose` (an optional extra) and must render without it. Shows the store's notice (a damaged file
+    moved aside) when there is one."""
+    from selector.history import open_history
+
+    try:
+        history = open_history()
+    except SelectorError as exc:
+        st.caption(f":material/warning: History unavailable, so {purpose} is left out: {as_text(str(exc))}")
+        return None
+    show_history_notice(history)
+    return history
+
+
+def show_history_notice(history, always: bool = False) -> None:
+    """The store's one-line notice (e.g. a damaged history moved aside), once per session and notice
+    unless `always` (the history page)."""
+    notice = getattr(history, "notice", None)
+    if notice and (always or st.session_state.get("_history_notice_shown") != notice):
+        st.session_state["_history_notice_shown"] = notice
+        st.warning(as_text(notice), icon=":material/healing:")
+
+
 def measured_from_benchmarks() -> dict:
     """Latency and quality measured in the user's benchmark runs and arena votes, by catalogue id
-    (empty when none). A benchmark's quality wins over the arena's for the same model; the arena
-    fills in quality where the benchmark has none."""
+    (empty when none, or when the history cannot be read: a one-line note says so). A benchmark's
+    quality wins over the arena's for the same model; the arena fills in quality where the benchmark
+    has none."""
     from dataclasses import replace
 
     from selector.benchmark import measured_figures
-    from selector.history import open_history
 
-    measured = measured_figures(open_history())
-    for model_id, votes in measured_from_votes().items():
+    history = history_or_note("your benchmark measurements")
+    if history is None:
+        return {}
+    try:
+        measured = measured_figures(history)
+    except SelectorError as exc:
+        st.caption(f":material/warning: Your benchmark measurements were left out: {as_text(str(exc))}")
+        return {}
+    for model_id, votes in measured_from_votes(history).items():
         bench = measured.get(model_id)
         if bench is None:
             measured[model_id] = votes
@@ -139,13 +196,17 @@ def what_would_change(catalogue: Catalogue, answers: Answers, measured: dict | N
     return _changes(catalogue, catalogue.path, answers.model_dump_json(), measured, key)
 
 
-def measured_from_votes() -> dict:
-    """Quality measured by the arena's blind votes (with its interval), by catalogue id (empty when none)."""
+def measured_from_votes(history=None) -> dict:
+    """Quality measured by the arena's blind votes (with its interval), by catalogue id (empty when none,
+    or when the history cannot be read: a one-line note says so)."""
     from selector.arena import measured_from_votes as from_votes, votes_from_history
-    from selector.history import open_history
 
+    if history is None:
+        history = history_or_note("the arena's votes")
+        if history is None:
+            return {}
     try:
-        return from_votes(votes_from_history(open_history()), catalogue_or_stop())
+        return from_votes(votes_from_history(history), catalogue_or_stop())
     except SelectorError as exc:
         st.warning(f"Arena votes were left out of the recommendation: {exc}", icon=":material/warning:")
         return {}

@@ -13,8 +13,9 @@ def show_recommendation(result: Recommendation, catalogue: Catalogue) -> None:
     st.header("Recommendation")
     st.caption(
         f"{result.candidates} of {result.catalogue_models} models meet every requirement "
-        f"(catalogue {result.catalogue_path}, facts as of {result.as_of}). Copy this page's link to share it."
+        f"(catalogue {result.catalogue_path}, facts as of {result.as_of})."
     )
+    _copy_link()
     if result.binding:
         st.warning(result.binding, icon=":material/block:")
     for warning in result.warnings:
@@ -50,6 +51,13 @@ def show_recommendation(result: Recommendation, catalogue: Catalogue) -> None:
             st.write("No model was excluded.")
 
 
+def _copy_link() -> None:
+    """The page's link, which carries the answers (never a key), with a copy button."""
+    with st.popover("Copy link", icon=":material/link:"):
+        st.caption("This link reopens the page with these answers. Copy it with the icon at the right.")
+        st.code(st.context.url or "", language=None, wrap_lines=True)
+
+
 def _show_pick(pick) -> None:
     with st.container(border=True):
         head, money = st.columns([3, 1])
@@ -66,6 +74,11 @@ def _show_pick(pick) -> None:
             )
         for reason in pick.reasons:
             st.markdown(f"- {reason}")
+        st.caption(
+            "How the score is made: each bar below rates the model from 0 (worst among the candidates) to 1 (best) "
+            "on one criterion; the weight is how much your answers make that criterion count. The score is the "
+            "weighted average of the bars, so 1 would mean best on everything you care about."
+        )
         for name, part in pick.score_parts.items():
             st.progress(
                 min(1.0, max(0.0, part.value)),

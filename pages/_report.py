@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 
 import streamlit as st
 
@@ -10,7 +12,7 @@ from pages._common import show_error_and_stop
 from selector.catalogue import Catalogue
 from selector.errors import SelectorError
 from selector.recommendation import Recommendation
-from selector.report import FORMATS, MIME_TYPES, prepare_report, render, report_file_name
+from selector.report import FORMATS, MIME_TYPES, prepare_report, render
 
 FORMAT_LABELS = {"html": "HTML (charts, printable)", "md": "Markdown", "json": "JSON (data)"}
 RUN_IDS_KEY = "session_run_ids"
@@ -45,6 +47,13 @@ def _session_runs(run_ids: list[int]) -> list[dict]:
     return runs
 
 
+def download_name(description: str, top_id: str | None, day: dt.date, fmt: str) -> str:
+    """A file name telling reports apart: the project's description (else the top pick) and the date."""
+    words = re.findall(r"[a-z0-9]+", description.lower())
+    slug = "-".join(words)[:48].rstrip("-") or (top_id or "no-pick")
+    return f"model-report-{slug}-{day.isoformat()}.{fmt}"
+
+
 def report_downloads(recommendation: Recommendation, catalogue: Catalogue) -> None:
     """A 'Prepare report' button; once pressed, a download button per format for this recommendation."""
     st.subheader("Report for your team")
@@ -66,7 +75,9 @@ def report_downloads(recommendation: Recommendation, catalogue: Catalogue) -> No
         try:
             report = prepare_report(recommendation, _session_runs(run_ids))
             files = {"fingerprint": fingerprint, **{fmt: render(report, fmt) for fmt in FORMATS}}
-            files["names"] = {fmt: report_file_name(report, fmt) for fmt in FORMATS}
+            top_id = recommendation.top.model.id if recommendation.top is not None else None
+            files["names"] = {fmt: download_name(recommendation.answers.description, top_id, dt.date.today(), fmt)
+                              for fmt in FORMATS}
         except SelectorError as exc:
             show_error_and_stop(exc)
         st.session_state["report_files"] = files

@@ -26,7 +26,8 @@ def show_run(run: benchmark.BenchmarkRun, traffic: Traffic) -> None:
     st.caption(f"{run.source}: {len(run.rows)} prompts × {len(run.models)} models, {len(run.results)} calls, "
                f"{run.stop_reason or state.get(run.status, run.status)}" + (f", {run.wall_s:.1f} s" if run.wall_s else ""))
     st.dataframe(pd.DataFrame(benchmark.summary_rows(run, traffic)), hide_index=True, width="stretch")
-    st.caption(f"Percentiles: {benchmark.PERCENTILE_METHOD}. Monthly cost: mean cost per request × "
+    st.caption("p50 is the typical call (half the calls were faster), p95 a slow one (1 call in 20 was slower), "
+               "counted over the calls that succeeded, as a spreadsheet's PERCENTILE.INC does. Monthly cost: mean cost per request × "
                f"{traffic.requests_per_day:,.0f} requests/day × 30.4 days; unknown prices stay unknown. "
                "Quality: share of checked answers that passed (exact, contains, regex or judge).")
     c1, c2 = st.columns(2)
@@ -76,9 +77,13 @@ else:
 try:
     rows = benchmark.load_prompts(data, name)
 except SelectorError as exc:
-    show_error_and_stop(exc)
-with st.expander(f"{len(rows)} prompts from {name}"):
-    st.dataframe(pd.DataFrame([r.__dict__ for r in rows]), hide_index=True, width="stretch")
+    # Only the run needs the file: past runs below stay visible, and the message says what to fix.
+    st.error(f"{exc} Fix the file and upload it again, or remove it to use the example prompts.",
+             icon=":material/error:")
+    rows = []
+if rows:
+    with st.expander(f"{len(rows)} prompts from {name}"):
+        st.dataframe(pd.DataFrame([r.__dict__ for r in rows]), hide_index=True, width="stretch")
 
 options = list(LOCAL_MODELS) + [m.id for m in catalogue.models if m.litellm_id and not m.is_retired
                                 and m.id not in LOCAL_MODELS]
@@ -123,12 +128,14 @@ try:  # the preflight: tokens counted offline x prices; output priced at max tok
     judge = None if judge_spec == NO_JUDGE else resolve_model(judge_spec, catalogue=catalogue)
     estimate = preflight([r.prompt for r in rows], targets, int(max_tokens), catalogue, concurrency=int(concurrency),
                          judge=judge, judged_rows=[r.index for r in rows if r.check == "judge"])
-    st.info(estimate.summary() + "".join(f" {n}." for n in estimate.notes), icon=":material/calculate:")
+    if rows:
+        st.info(estimate.summary() + "".join(f" {n}." for n in estimate.notes), icon=":material/calculate:")
 except SelectorError:
     estimate = None  # the run button reports the problem
 
 b1, b2, _ = st.columns([1, 1, 4])
-run_clicked = b1.button("Run benchmark", type="primary", icon=":material/play_arrow:", key="bench_run")
+run_clicked = b1.button("Run benchmark", type="primary", icon=":material/play_arrow:", key="bench_run",
+                        disabled=not rows, help=None if rows else "Upload a valid prompt file first.")
 stop_clicked = b2.button("Stop", icon=":material/stop:", key="bench_stop")
 
 job: benchmark.BenchmarkJob | None = st.session_state.get("bench_job")
@@ -184,5 +191,5 @@ try:
 except SelectorError as exc:
     show_error_and_stop(exc)
 show_run(shown, traffic)
-st.caption("Measured latency and quality of catalogue models are what the recommendation uses for them "
-           "instead of estimates (selector.benchmark.measured_figures).")
+st.caption("For catalogue models, the recommendation uses these measured latencies and quality "
+           "instead of its estimates.")

@@ -4,7 +4,15 @@ from typing import get_args
 
 import streamlit as st
 
-from pages._common import catalogue_or_stop, current_answers, link_to_questionnaire, person_name, show_error_and_stop
+from pages._common import (
+    as_text,
+    catalogue_or_stop,
+    current_answers,
+    link_to_questionnaire,
+    person_name,
+    show_error_and_stop,
+    without_images,
+)
 from pages._report import remember_run
 from selector.answers import UseCase
 from selector.errors import SelectorError
@@ -27,13 +35,17 @@ def save_vote(live: LiveRun, value: str, who: str | None, tag: str | None) -> No
     open_history().set_vote(live.run_id, value, who=who or None, tag=tag)
 
 
-def start_local_servers(targets) -> None:
-    """Start the bundled models' servers before streaming, with a spinner (the first start takes seconds)."""
+def start_local_servers(targets, blind: bool = False) -> None:
+    """Start the bundled models' servers before streaming, saying what the wait is for (a first start loads
+    the model: about 10-15 s). A note such as "default port taken" shows once per session, never in blind mode."""
+    shown_notes: set[str] = st.session_state.setdefault("local_notes_shown", set())
     for target in targets:
         if target.local_alias:
-            with st.spinner(f"Starting the local server for {target.label}..."):
+            with st.spinner(f"Starting the local model {target.label} on this machine: the first start loads it "
+                            "into memory and takes about 10-15 s; later runs start at once..."):
                 info = ensure_server(target.local_alias)  # stopped when the app exits (pages/_common.py)
-            if info.note:
+            if info.note and not blind and info.note not in shown_notes:
+                shown_notes.add(info.note)
                 st.info(info.note)
 
 
@@ -121,7 +133,7 @@ try:
         if spec_a and spec_b else None
 except SelectorError as exc:
     targets = None
-    st.warning(str(exc))
+    st.warning(as_text(str(exc)))  # echoes the model string typed or linked
 
 with st.sidebar:
     st.subheader("API keys")
@@ -147,7 +159,7 @@ if targets is not None and any(not t.local_alias for t in targets.values()):
                              system=system.strip() or None)
         st.caption(estimate.summary() + "".join(f" Note: {n}." for n in estimate.notes))
     except SelectorError as exc:
-        st.caption(f"Preflight unavailable: {exc}")
+        st.caption(as_text(f"Preflight unavailable: {exc}"))
 
 person = person_name()  # in the sidebar on every run, so it can be typed before the run starts
 b1, b2, _ = st.columns([1, 1, 4])
@@ -166,7 +178,7 @@ if run_clicked and targets is not None:
         settings = CallSettings(max_tokens=int(max_tokens), temperature=float(temperature),
                                 system=system.strip() or None, timeout_s=float(timeout_s)).checked()
         check_prompt(prompt)
-        start_local_servers(targets.values())
+        start_local_servers(targets.values(), blind=blind)
         pair = dict(targets)
         if blind and random.random() < 0.5:
             pair = {"a": targets["b"], "b": targets["a"]}  # the left column must not give the pick away
@@ -209,20 +221,25 @@ while len(done) < len(SIDES):
             else:
                 done.add(side)
         if side not in done:
-            slots[side].markdown(shown[side] + " ▌")
+            slots[side].markdown(without_images(shown[side]) + " ▌")  # model output: never fetch an image
     time.sleep(0.05)
 
 for side in SIDES:
     res = live.results[side]
     with slots[side].container():
-        st.markdown(res.text if res.text else "*(no text)*")
+        st.markdown(without_images(res.text) if res.text else "*(no text)*")
         if res.error:
-            st.error(res.error, icon=":material/error:")
+            st.error(as_text(res.error), icon=":material/error:")
         st.caption(metrics_line(res, show_cost=not hide_names))
 st.caption(f"Wall time for both: {live.wall_s:.2f} s (the two run at the same time)"
            if live.wall_s is not None else "")
 
-if live.run_id is not None:
+failed_sides = [side for side in SIDES if live.results[side].error]
+if live.run_id is not None and failed_sides and st.session_state.get("vote") is None:
+    # A vote compares two answers: with a side failed there is nothing to judge, and a vote would skew the arena.
+    st.info(f"No vote for this run: model {' and '.join(s.upper() for s in failed_sides)} failed. "
+            "Fix the problem above and compare again to vote.", icon=":material/how_to_vote:")
+elif live.run_id is not None:
     vote = st.session_state.get("vote")
     if vote is None:
         st.write("Which answer is better?")

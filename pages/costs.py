@@ -1,5 +1,7 @@
 """Costs: what each model costs at your traffic, and when running an open model yourself pays off."""
 
+import datetime as dt
+
 import pandas as pd
 import streamlit as st
 
@@ -14,13 +16,70 @@ from selector.costs import (
     sustained_break_even_requests_per_day,
 )
 from selector.errors import SelectorError
+from selector.explore import lasting_defaults
 
 # A spread of price points: frontier APIs, a cheap API, small and large open-weights models.
+# Models with an announced shutdown within a year are never defaults (selector.explore.is_lasting).
 SHORTLIST = [
-    "gpt-4o", "gpt-4o-mini", "claude-sonnet-4-5", "gemini-2.5-flash",
+    "claude-sonnet-4-6", "gpt-5.4-mini", "claude-haiku-4-5", "gemini-2.5-flash-lite",
     "llama-3.1-8b", "llama-3.3-70b", "qwen-2.5-72b", "gpt-oss-120b",
 ]
-DEFAULT_AGAINST = "gpt-4o"
+AGAINST_PREFERENCE = ["claude-sonnet-4-6", "gpt-5.4-mini", "claude-haiku-4-5"]
+
+# Plain words for SelfHostAssumptions' fields, as the inputs above call them.
+ASSUMPTION_LABELS = {
+    "gpu_usd_per_hour": "GPU price per hour",
+    "gpu_memory_gb": "GPU memory",
+    "precision": "Weight precision",
+    "kv_cache_headroom": "Extra memory for the KV cache",
+    "output_tokens_per_s_per_gpu": "Output speed of one GPU",
+    "reference_active_params_b": "Model size that speed is measured at",
+    "max_output_tokens_per_s_per_gpu": "Top speed of one GPU (small models)",
+    "input_token_cost_vs_output": "Cost of reading a token against writing one",
+    "utilisation": "Share of capacity used on average",
+    "hours_per_month": "GPU hours billed per month",
+    "gpus_power_of_two": "GPUs per copy rounded up to 1, 2, 4, 8",
+}
+ASSUMPTION_UNITS = {
+    "gpu_usd_per_hour": lambda v: f"${float(v):g}", "gpu_memory_gb": lambda v: f"{float(v):g} GB",
+    "kv_cache_headroom": lambda v: f"+{float(v):.0%} of the weights",
+    "output_tokens_per_s_per_gpu": lambda v: f"{float(v):,.0f} tokens/s",
+    "reference_active_params_b": lambda v: f"{float(v):g}B active parameters",
+    "max_output_tokens_per_s_per_gpu": lambda v: f"{float(v):,.0f} tokens/s",
+    "input_token_cost_vs_output": lambda v: f"{float(v):.0%}", "utilisation": lambda v: f"{float(v):.0%}",
+    "hours_per_month": lambda v: f"{float(v):,.1f} h (always on)", "gpus_power_of_two": lambda v: "yes" if v == "True" else "no",
+}
+
+
+def plain_assumptions(described) -> list[tuple[str, str, str]]:
+    """(label, value with its unit, meaning) for SelfHostAssumptions.describe()'s (name, value, meaning)."""
+
+    def plain(meaning: str) -> str:  # the meanings name other fields and "the seed" document: say it in words
+        meaning = meaning.replace("the seed:", "the guide:")
+        for name, label in ASSUMPTION_LABELS.items():
+            meaning = meaning.replace(name, f"“{label.lower()}”")
+        return meaning
+
+    return [(ASSUMPTION_LABELS.get(name, name.replace("_", " ")), ASSUMPTION_UNITS.get(name, str)(value), plain(meaning))
+            for name, value, meaning in described]
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def cached_figure(kind: str, catalogue_key: str, model_ids: tuple[str, ...], traffic_json: str,
+                  assumptions_json: str, against_id: str | None, option: str | bool | None, _catalogue):
+    """A chart built once per input (the page reruns on every widget change; building costs seconds)."""
+    chosen = [_catalogue.by_id[i] for i in model_ids]
+    traffic = Traffic.model_validate_json(traffic_json)
+    assumptions = SelfHostAssumptions.model_validate_json(assumptions_json)
+    against = _catalogue.by_id[against_id] if against_id else None
+    if kind == "monthly":
+        return charts.monthly_cost_figure(chosen, traffic, assumptions, log_scale=bool(option))
+    if kind == "volume":
+        return charts.cost_vs_volume_figure(chosen, traffic, assumptions, against)
+    if kind == "quality":
+        return charts.price_quality_figure(chosen, traffic, str(option))
+    return charts.context_price_figure(chosen)
+
 
 catalogue = catalogue_or_stop()
 st.title("Costs")
@@ -65,7 +124,7 @@ with st.container(border=True):
 # --- models -----------------------------------------------------------------------------------------
 active = [m for m in catalogue.models if not m.is_retired]
 ids = [m.id for m in active]
-default_ids = [i for i in SHORTLIST if i in ids] or ids[:6]
+default_ids = lasting_defaults(catalogue, SHORTLIST, dt.date.today()) or ids[:6]
 chosen = st.multiselect(
     "Models to compare", options=ids, default=default_ids, key="costs_models",
     format_func=lambda i: catalogue.by_id[i].name,
@@ -75,7 +134,8 @@ priced = [m for m in active if m.has_api_price and not m.open_weights]
 against_options = [m.id for m in priced]
 against_id = st.selectbox(
     "Compare self-hosting against this API", options=against_options,
-    index=against_options.index(DEFAULT_AGAINST) if DEFAULT_AGAINST in against_options else 0,
+    index=next((against_options.index(i) for i in lasting_defaults(catalogue, AGAINST_PREFERENCE, dt.date.today(), 1)
+                if i in against_options), 0),
     format_func=lambda i: f"{catalogue.by_id[i].name} (${catalogue.by_id[i].input_usd_per_mtok:g} / "
     f"${catalogue.by_id[i].output_usd_per_mtok:g} per 1M)",
     key="costs_against",
@@ -170,11 +230,16 @@ if unpriced:
     st.caption(f"No public API price (left out of API figures, not counted as free): {', '.join(unpriced)}.")
 
 log_scale = st.toggle("Log scale", value=False, key="costs_log_scale")
-st.plotly_chart(charts.monthly_cost_figure(models, traffic, assumptions, log_scale=log_scale), key="chart_monthly")
+chart_inputs = dict(catalogue_key=f"{catalogue.path}@{catalogue.as_of}", traffic_json=traffic.model_dump_json(),
+                    assumptions_json=assumptions.model_dump_json(), _catalogue=catalogue)
+selection = tuple(m.id for m in models)
+st.plotly_chart(cached_figure("monthly", model_ids=selection, against_id=None, option=log_scale, **chart_inputs),
+                key="chart_monthly")
 
 # --- break-even --------------------------------------------------------------------------------------------
 st.subheader("Self-hosting against paying per token")
-st.plotly_chart(charts.cost_vs_volume_figure(models, traffic, assumptions, against), key="chart_volume")
+st.plotly_chart(cached_figure("volume", model_ids=selection, against_id=against.id if against else None, option=None,
+                              **chart_inputs), key="chart_volume")
 lines = []
 for row in rows:
     if row.self_host_monthly_usd is None:
@@ -193,11 +258,10 @@ if lines:
     st.markdown("\n".join(lines))
 else:
     st.caption("None of the selected models is open-weights with a known size, so there is no self-hosting estimate.")
-st.caption(
-    "Self-hosting assumptions used: " + "; ".join(f"{name} = {value}" for name, value, _ in assumptions.describe())
-)
+plain = plain_assumptions(assumptions.describe())
+st.caption("Self-hosting assumptions used: " + "; ".join(f"{label}: {value}" for label, value, _ in plain) + ".")
 with st.expander("What each assumption means"):
-    st.table(pd.DataFrame(assumptions.describe(), columns=["Assumption", "Value", "Meaning"]))
+    st.table(pd.DataFrame(plain, columns=["Assumption", "Value", "Meaning"]))
 
 # --- price against quality, context against price ------------------------------------------------------
 st.subheader("Price against quality")
@@ -208,6 +272,9 @@ benchmark = st.selectbox(
     "Quality score", options=list(BENCHMARKS), index=list(BENCHMARKS).index(max(coverage, key=coverage.get)),
     format_func=lambda key: f"{BENCHMARKS[key]} ({coverage[key]} models)", key="costs_benchmark",
 )
-st.plotly_chart(charts.price_quality_figure(plotted, traffic, benchmark), key="chart_quality")
+plotted_ids = tuple(m.id for m in plotted)
+st.plotly_chart(cached_figure("quality", model_ids=plotted_ids, against_id=None, option=benchmark, **chart_inputs),
+                key="chart_quality")
 st.subheader("Context window against price")
-st.plotly_chart(charts.context_price_figure(plotted), key="chart_context")
+st.plotly_chart(cached_figure("context", model_ids=plotted_ids, against_id=None, option=None, **chart_inputs),
+                key="chart_context")

@@ -39,9 +39,13 @@ with st.sidebar:
         "Maximum output price ($ per 1M tokens)", min_value=0.0, value=None, step=1.0, key="f_max_output",
         placeholder="No limit",
     )
+    # Unticked by default: a price limit must drop the models whose price nobody publishes, or it
+    # seems to do nothing (about a third of the catalogue is open weights without an API price).
     keep_unknown = st.checkbox(
-        "Keep models without a public price", value=True, key="f_keep_unknown",
-        help="Most open-weight models have no single API price: you host them or pick a host.",
+        "Also keep models without a public price", value=False, key="f_keep_unknown",
+        disabled=max_input is None and max_output is None,
+        help="Applies when a maximum price is set. Most open-weight models have no single API price: "
+             "you host them or pick a host.",
     )
     modalities = st.multiselect("Must accept as input", options.input_modalities, key="f_modalities",
                                 placeholder="Text only is fine")
@@ -68,10 +72,16 @@ chosen_filter = CatalogueFilter(
     hide_retired=hide_retired,
 )
 models = filter_models(catalogue, chosen_filter)
+unpriced_dropped = (
+    len(filter_models(catalogue, chosen_filter.model_copy(update={"keep_unknown_price": True}))) - len(models)
+)
 
 st.title("Explore the catalogue")
 st.caption(f"Facts as of {catalogue.as_of}. Prices are USD per 1M tokens; an empty cell means unknown, never free.")
 st.markdown(f"**{len(models)} of {len(catalogue.models)} models**")
+if unpriced_dropped:
+    st.caption(f"The price limit hides {unpriced_dropped} models without a public price; tick "
+               "\"Also keep models without a public price\" to see them.")
 
 selected_rows: list[int] = []
 if models:
@@ -80,6 +90,7 @@ if models:
     event = st.dataframe(
         table,
         hide_index=True,
+        placeholder="",  # an unknown value shows as an empty cell (Streamlit's default text is "None")
         width="stretch",
         on_select="rerun",
         selection_mode="multi-row",
@@ -136,7 +147,7 @@ if shown:
         st.markdown(f"**{catalogue.by_id[model_id].name}**: {offers_summary(offers, today)}")
         if offers:
             st.dataframe(
-                offers_table(offers, today), hide_index=True, width="stretch", key=f"offers_{model_id}",
+                offers_table(offers, today), hide_index=True, placeholder="", width="stretch", key=f"offers_{model_id}",
                 column_config={
                     "provider": st.column_config.TextColumn("Provider", pinned=True),
                     "variant": st.column_config.TextColumn("Variant", help="quantised build (fp8, turbo) or speed tier"),

@@ -2,12 +2,18 @@ import datetime as dt
 
 import streamlit as st
 
-from pages._common import keep_answers_in_url, show_error_and_stop
+from pages._common import keep_answers_in_url, show_error_and_stop, show_history_notice
 from selector.errors import SelectorError
 from selector.history import open_history, rows_to_csv
 
-COLUMNS = ["run_id", "created_at", "side", "model", "prompt", "text", "ttft_s", "latency_s", "output_tokens",
-           "output_tokens_counted", "tokens_per_s", "cost_usd", "finish_reason", "error", "vote", "blind", "kind"]
+# The stored field -> the column's heading on screen (the CSV keeps the stored names for scripts).
+COLUMNS = {
+    "created_at": "When", "model": "Model", "prompt": "Prompt", "text": "Answer", "error": "Error",
+    "ttft_s": "First token (s)", "latency_s": "Total time (s)", "tokens_per_s": "Output speed (tokens/s)",
+    "output_tokens": "Output tokens", "output_tokens_counted": "Tokens counted by us", "cost_usd": "Cost (USD)",
+    "finish_reason": "Why it stopped", "vote": "Vote", "blind": "Blind vote", "side": "Side", "kind": "From",
+    "run_id": "Run",
+}
 
 keep_answers_in_url()
 st.title("Run history")
@@ -31,6 +37,7 @@ elif isinstance(days, dt.date):
 
 try:
     history = open_history()
+    show_history_notice(history, always=True)  # e.g. a damaged file moved aside: say where it went
     rows = history.query(
         model=model or None, text=text or None, since=since, until=until,
         voted={"any": None, "voted": True, "not voted": False}[voted], errors_only=errors_only, limit=int(limit),
@@ -45,6 +52,7 @@ if not rows:
     st.info("No runs match. Compare two models on the “Compare two models live” page and they appear here.")
     st.page_link("pages/compare.py", label="Compare two models live", icon=":material/compare_arrows:")
     st.stop()
-st.dataframe([{k: row.get(k) for k in COLUMNS} for row in rows], hide_index=True, use_container_width=True)
+st.dataframe([{label: row.get(k) for k, label in COLUMNS.items()} for row in rows], hide_index=True,
+             use_container_width=True, placeholder="")
 st.download_button("Download CSV", rows_to_csv(rows), file_name="model-selector-history.csv", mime="text/csv",
                    icon=":material/download:")

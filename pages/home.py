@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages._common import catalogue_or_stop, current_answers
+from pages._common import as_text, catalogue_or_stop, current_answers
 
 catalogue = catalogue_or_stop()
 answers = current_answers()
@@ -15,7 +15,7 @@ st.write(
     "and lets you try models side by side on your own prompt. It works offline: two small models ship with it."
 )
 if answers is not None:
-    what = answers.description or "your use case"
+    what = as_text(answers.description or "your use case")
     st.success(
         f"Your answers for **{what}** are kept: every page uses them, and this page's link carries them.",
         icon=":material/check_circle:",

@@ -12,7 +12,9 @@ from pages._common import (
 )
 from pages._report import report_downloads
 from pages._recommend_view import show_recommendation
+from selector import answers as limits
 from selector.answers import DEPLOYMENTS, DEVICES, THINKING_EFFORTS, USE_CASES, Answers, parse_answers
+from selector.costs import MAX_REQUEST_TOKENS, MAX_REQUESTS_PER_DAY
 from selector.errors import SelectorError
 from selector.rules import USE_CASE_RULES
 from selector.scoring import recommend
@@ -40,7 +42,8 @@ d = saved or Answers()
 
 with st.form("questionnaire"):
     description = st.text_input(
-        "What are you building?", d.description, key="rec_description", placeholder="Support bot for our help centre",
+        "What are you building?", d.description, key="rec_description", max_chars=limits.MAX_DESCRIPTION_CHARS,
+        placeholder="Support bot for our help centre",
         help="Free text, shown at the top of the recommendation and the report.",
     )
     left, right = st.columns(2)
@@ -54,7 +57,8 @@ with st.form("questionnaire"):
         help="A model that cannot read images cannot answer questions about screenshots, whatever its score.",
     )
     context_tokens = left.number_input(
-        "Largest request, in tokens", key="rec_context_tokens", min_value=1, max_value=20_000_000, value=d.context_tokens, step=1000,
+        "Largest request, in tokens", key="rec_context_tokens", min_value=1, max_value=limits.MAX_CONTEXT_TOKENS,
+        value=d.context_tokens, step=1000,
         help="System prompt + retrieved documents + conversation + the reply must fit the model's context window "
         "(a token is about 3/4 of an English word; a 100-page contract is roughly 50,000 tokens). Chat needs "
         "4k-32k; document Q&A 200k+; a code repository 128k+.",
@@ -76,28 +80,32 @@ with st.form("questionnaire"):
         "on your own hardware qualify, and their cost becomes GPU time rather than a per-token price.",
     )
     latency = left.number_input(
-        "Latency target: p95 time to first token, ms (leave empty for none)", key="rec_latency_p95_ms", min_value=1.0,
-        value=d.latency_p95_ms, step=100.0,
+        "Latency target: p95 time to first token, ms (leave empty for none)", key="rec_latency_p95_ms", min_value=limits.MIN_LATENCY_MS,
+        max_value=limits.MAX_LATENCY_MS, value=d.latency_p95_ms, step=100.0,
         help="Checked against the p95 estimate, not the best case. Typical APIs start answering in 0.5-2 s; a "
         "self-hosted 8B model on an H100 in 50-200 ms. A reasoning model's thinking comes before its first token.",
     )
     budget = right.number_input(
-        "Budget, USD per month (leave empty for none)", key="rec_budget", min_value=0.0, value=d.budget_usd_per_month, step=100.0,
+        "Budget, USD per month (leave empty for none)", key="rec_budget", min_value=0.0, max_value=limits.MAX_BUDGET_USD,
+        value=d.budget_usd_per_month, step=100.0,
         help="Models whose monthly cost for the traffic below exceeds it are ruled out. A model without a known "
         "cost is kept but flagged.",
     )
     st.markdown("**Traffic**")
     t1, t2, t3 = st.columns(3)
     requests_per_day = t1.number_input(
-        "Requests per day", key="rec_requests_per_day", min_value=0, value=int(d.traffic.requests_per_day), step=100,
+        "Requests per day", key="rec_requests_per_day", min_value=0, max_value=int(MAX_REQUESTS_PER_DAY),
+        value=int(d.traffic.requests_per_day), step=100,
         help="Monthly cost = requests x tokens x price; self-hosting cost grows in whole GPUs.",
     )
     input_tokens = t2.number_input(
-        "Input tokens per request", key="rec_input_tokens", min_value=0, value=d.traffic.input_tokens, step=100,
+        "Input tokens per request", key="rec_input_tokens", min_value=0, max_value=MAX_REQUEST_TOKENS,
+        value=d.traffic.input_tokens, step=100,
         help="Average prompt size, including retrieved documents. Input is usually cheaper than output.",
     )
     output_tokens = t3.number_input(
-        "Output tokens per request", key="rec_output_tokens", min_value=0, value=d.traffic.output_tokens, step=50,
+        "Output tokens per request", key="rec_output_tokens", min_value=0, max_value=MAX_REQUEST_TOKENS,
+        value=d.traffic.output_tokens, step=50,
         help="Average reply length. Reasoning models also bill hidden thinking tokens.",
     )
     st.markdown("**Priorities** (0 = does not matter, 5 = above all)")
@@ -125,13 +133,14 @@ with st.form("questionnaire"):
     m1, m2 = st.columns(2)
     device_memory = m1.number_input(
         "Device memory for the model, GB (empty = the device's default)", key="rec_device_memory_gb",
-        min_value=0.1, max_value=1024.0, value=d.device_memory_gb, step=0.5,
+        min_value=limits.MIN_DEVICE_MEMORY_GB, max_value=limits.MAX_DEVICE_MEMORY_GB, value=d.device_memory_gb, step=0.5,
         help="What one model may use beside the operating system and apps: weights plus the KV cache for the "
         "context must fit (defaults: phone 4 GB of 12, laptop 16 GB of 24, edge box 48 GB of 64).",
     )
     device_bandwidth = m2.number_input(
         "Device memory bandwidth, GB/s (empty = the device's default)", key="rec_device_bandwidth",
-        min_value=1.0, max_value=10_000.0, value=d.device_bandwidth_gb_s, step=10.0,
+        min_value=limits.MIN_DEVICE_BANDWIDTH_GB_S, max_value=limits.MAX_DEVICE_BANDWIDTH_GB_S,
+        value=d.device_bandwidth_gb_s, step=10.0,
         help="Decoding reads the model's weights once per token, so speed on the device is about bandwidth "
         "over weight size (defaults: phone 77 GB/s, laptop 273 GB/s, edge box 205 GB/s).",
     )
@@ -143,6 +152,12 @@ with st.form("questionnaire"):
     allow = st.multiselect(
         "Approved models only (optional)", catalogue.ids, d.allow or [], key="rec_allow",
         help="If your organisation has an approved list, choose among these models only. Empty = the whole catalogue.",
+    )
+    st.caption(
+        f"Limits: context up to {limits.MAX_CONTEXT_TOKENS:,} tokens; latency {limits.MIN_LATENCY_MS:g} to "
+        f"{limits.MAX_LATENCY_MS:,.0f} ms; budget up to ${limits.MAX_BUDGET_USD:,.0f} a month; up to "
+        f"{MAX_REQUESTS_PER_DAY:,.0f} requests a day and {MAX_REQUEST_TOKENS:,} tokens in or out per request. "
+        "A number outside its field's limits is not taken: the field keeps its previous value."
     )
     submitted = st.form_submit_button("Recommend", type="primary")
 

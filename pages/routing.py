@@ -1,5 +1,7 @@
 """Routing simulator: simple prompts to a cheap model, complex ones to a strong model; what it saves."""
 
+import datetime as dt
+
 import pandas as pd
 import streamlit as st
 
@@ -7,6 +9,7 @@ from pages._common import catalogue_or_stop, current_answers, link_to_questionna
 from selector import benchmark, routing
 from selector.costs import Traffic
 from selector.errors import SelectorError
+from selector.explore import lasting_defaults
 from selector.history import open_history
 from selector.live import resolve_model
 from selector.local import LOCAL_MODELS
@@ -14,7 +17,9 @@ from selector.local import LOCAL_MODELS
 FROM_FILE = "A prompt file (catalogue prices)"
 HEURISTIC = "Transparent rules (default)"
 MODEL = "A cheap classifier model"
-DEFAULT_CHEAP, DEFAULT_STRONG = "gpt-4o-mini", "gpt-4o"
+# Defaults never name a model with an announced shutdown within a year (selector.explore.is_lasting).
+CHEAP_PREFERENCE = ["claude-haiku-4-5", "gpt-5.4-mini", "gemini-2.5-flash-lite"]
+STRONG_PREFERENCE = ["claude-sonnet-4-6", "gemini-3.1-pro", "claude-opus-4-5"]
 
 
 def money(value, digits: int = 2) -> str:
@@ -65,11 +70,14 @@ else:
     rows, options = run.rows, run.models
 names = {m.id: m.name for m in catalogue.models} | ({} if run is None else run.labels)
 
+today = dt.date.today()
+default_cheap = next(iter(lasting_defaults(catalogue, [i for i in CHEAP_PREFERENCE if i in options], today)), None)
+default_strong = next(iter(lasting_defaults(catalogue, [i for i in STRONG_PREFERENCE if i in options], today)), None)
 c1, c2 = st.columns(2)
 cheap = c1.selectbox("Cheap model (simple prompts)", options, key="route_cheap", format_func=lambda i: names.get(i, i),
-                     index=options.index(DEFAULT_CHEAP) if DEFAULT_CHEAP in options else 0)
+                     index=options.index(default_cheap) if default_cheap in options else 0)
 strong = c2.selectbox("Strong model (complex prompts)", options, key="route_strong", format_func=lambda i: names.get(i, i),
-                      index=options.index(DEFAULT_STRONG) if DEFAULT_STRONG in options else min(1, len(options) - 1))
+                      index=options.index(default_strong) if default_strong in options else min(1, len(options) - 1))
 
 how = st.radio("Classify prompts with", [HEURISTIC, MODEL], horizontal=True, key="route_how")
 prompts = [(r.index, r.prompt) for r in rows]
@@ -101,6 +109,17 @@ else:
         st.stop()
     classifications = stored[1]
     classifier_name = classifier
+    fell_back = routing.fallback_count(classifications)
+    if routing.classifier_failed(classifications):
+        # Not the classifier's split: say so, show it as the rules' routing, and export the rules' policy.
+        st.error(f"The classifier did not work: it failed or answered neither SIMPLE nor COMPLEX for {fell_back} of "
+                 f"{len(classifications)} prompts, so the rules decided them. Below is the rules' routing, not a "
+                 "classification by this model; the export uses the rules. Try another classifier model.",
+                 icon=":material/error:")
+        classifier_name = "heuristic"
+    elif fell_back:
+        st.warning(f"The classifier failed or answered neither label for {fell_back} of {len(classifications)} "
+                   "prompts: the rules decided those (\"fallback\" in the table below).", icon=":material/warning:")
 
 try:
     prices = None if run is not None else routing.catalogue_prices([cheap, strong], catalogue, traffic)
@@ -129,7 +148,10 @@ elif run is not None:
 else:
     st.caption("Quality difference: run a benchmark with expected answers, then pick it above.")
 
-st.dataframe(pd.DataFrame([{"row": d.row, "prompt": d.prompt, "class": d.label, "rule": d.rule, "why": d.detail,
+st.dataframe(pd.DataFrame([{"row": d.row, "prompt": d.prompt, "class": d.label,
+                            "decided by": "classifier" if d.rule == "model" else
+                            ("rules (fallback)" if how == MODEL else "rules"),
+                            "rule": d.rule, "why": d.detail,
                             "model": names.get(d.model, d.model)} for d in report.decisions]),
              hide_index=True, width="stretch")
 

@@ -30,6 +30,7 @@ from typing import Any, Callable, Sequence
 
 from selector.costs import DAYS_PER_MONTH, Traffic
 from selector.errors import SelectorError
+from selector.scrub import scrub_value
 
 MAX_ROWS = 200
 MAX_FILE_BYTES = 1_000_000
@@ -92,12 +93,13 @@ def load_prompts(data: bytes, name: str = "prompts.csv", max_rows: int = MAX_ROW
 
 def load_prompts_file(path: str | Path, max_rows: int = MAX_ROWS) -> list[PromptRow]:
     """load_prompts() for a file on disk (the CLI)."""
+    from selector.files import check_file
+
     path = Path(path)
+    check_file(path, f"prompts file {path}", SelectorError, MAX_FILE_BYTES)  # regular, non-empty, within the limit
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise SelectorError(f"{path} is {size:,} bytes, over the {MAX_FILE_BYTES:,}-byte limit: split it")
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise SelectorError(f"prompts file {path} cannot be read ({exc.strerror})") from None
     return load_prompts(data, str(path), max_rows)
@@ -573,7 +575,7 @@ class BenchmarkJob:
             self.run.results.append(result)
         if self.history is not None and self.run.run_id is not None:
             try:
-                self.history.save_benchmark_result(self.run.run_id, result.to_record())
+                self.history.save_benchmark_result(self.run.run_id, scrub_value(result.to_record()))
             except SelectorError:
                 pass  # the history is a record, not a reason to lose the result
         if self.on_result is not None:

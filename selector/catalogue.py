@@ -15,9 +15,9 @@ import os
 import re
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, Strict, ValidationError, field_validator, model_validator
 
 from selector.errors import CatalogueError, SelectorError
 from selector.files import parse_yaml, read_text
@@ -51,6 +51,14 @@ Strength = Literal[
     "fine_tuning",
     "safety",
 ]
+# Numbers in files and links: a real int or float, finite; never a string ("128000"), a bool (true as 1),
+# NaN or an infinity. Every field using them also states an upper bound, so no absurd magnitude gets in.
+FiniteNumber = Annotated[float, Strict(), AllowInfNan(False)]
+Count = Annotated[int, Strict()]
+MAX_TOKENS = 100_000_000  # far above any context window today (10M), far below float precision trouble
+MAX_USD_PER_MTOK = 100_000.0
+
+
 class _Closed(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -120,15 +128,15 @@ _LANG = re.compile(r"^[a-z]{2}$")
 class BenchmarkScore(_Closed):
     """A published score with the setting it was measured in and the snapshot it belongs to."""
 
-    score: float
-    shots: int | None = Field(ge=0)
+    score: FiniteNumber = Field(ge=-1e6, le=1e6)
+    shots: Count | None = Field(ge=0, le=1000)
     cot: bool | None
     thinking: bool  # extended thinking / reasoning on while answering
     metric: str = Field(min_length=1)
     snapshot: str = Field(min_length=1)  # the exact model version measured (e.g. gpt-4o-2024-05-13)
     source: str = Field(min_length=1)
     date: dt.date | None = None  # when the figure was published or measured (required for independent ratings)
-    interval: tuple[float, float] | None = None  # a published 95% interval, where the source gives one
+    interval: tuple[FiniteNumber, FiniteNumber] | None = None  # a published 95% interval, where the source gives one
     note: str | None = None
 
 
@@ -159,8 +167,8 @@ def setting_problems(key: str, score: BenchmarkScore) -> list[str]:
 class Speed(_Closed):
     """Measured or published serving speed of the model's main API."""
 
-    ttft_ms: float | None = Field(default=None, gt=0)
-    output_tokens_per_s: float | None = Field(default=None, gt=0)
+    ttft_ms: FiniteNumber | None = Field(default=None, gt=0, le=3_600_000)
+    output_tokens_per_s: FiniteNumber | None = Field(default=None, gt=0, le=1_000_000)
     source: str = Field(min_length=1)
     date: dt.date | None = None
 
@@ -182,13 +190,13 @@ class Model(_Closed):
     family: str = Field(min_length=1)
     open_weights: bool
     license: str = Field(min_length=1)
-    params_b: float | None = Field(gt=0)
-    active_params_b: float | None = Field(default=None, gt=0)
-    context_tokens: int | None = Field(gt=0)
-    max_output_tokens: int | None = Field(gt=0)
-    input_usd_per_mtok: float | None = Field(ge=0)
-    output_usd_per_mtok: float | None = Field(ge=0)
-    cached_input_usd_per_mtok: float | None = Field(default=None, ge=0)
+    params_b: FiniteNumber | None = Field(gt=0, le=1_000_000)
+    active_params_b: FiniteNumber | None = Field(default=None, gt=0, le=1_000_000)
+    context_tokens: Count | None = Field(gt=0, le=MAX_TOKENS)
+    max_output_tokens: Count | None = Field(gt=0, le=MAX_TOKENS)
+    input_usd_per_mtok: FiniteNumber | None = Field(ge=0, le=MAX_USD_PER_MTOK)
+    output_usd_per_mtok: FiniteNumber | None = Field(ge=0, le=MAX_USD_PER_MTOK)
+    cached_input_usd_per_mtok: FiniteNumber | None = Field(default=None, ge=0, le=MAX_USD_PER_MTOK)
     price_source: str | None = None
     price_note: str | None = None
     input_modalities: list[Modality] = Field(min_length=1)
@@ -204,7 +212,7 @@ class Model(_Closed):
     evidence_note: str | None = None  # required when no benchmark is published: what was looked for
     speed: Speed | None = None
     # KV cache per token of context at 16-bit (2 x layers x kv_heads x head_dim x 2 bytes), from config.json.
-    kv_cache_kb_per_token: float | None = Field(default=None, gt=0)
+    kv_cache_kb_per_token: FiniteNumber | None = Field(default=None, gt=0, le=100_000_000)
     fine_tuning_api: bool | None = None
     release_date: dt.date | None
     status: Status = "active"

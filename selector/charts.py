@@ -72,9 +72,14 @@ def _finish(fig: go.Figure, title: str, excluded: dict[str, str], x_title: str, 
         xaxis_title=x_title,
         yaxis_title=y_title,
         meta={"excluded": excluded},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.2},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.25},
         margin={"t": 90},
     )
+    # Long model names stay whole: axes make room for their labels, text beside markers is never clipped.
+    fig.update_xaxes(automargin=True)
+    fig.update_yaxes(automargin=True)
+    fig.update_traces(cliponaxis=False, selector={"type": "scatter"})
+    fig.update_traces(cliponaxis=False, selector={"type": "bar"})
     return fig
 
 
@@ -126,8 +131,13 @@ def monthly_cost_figure(
             hovertemplate="%{x}<br>self-hosted: $%{y:,.0f} per month<extra></extra>",
         )
     fig.update_layout(barmode="group")
+    fig.update_traces(textposition="outside", selector={"type": "bar"})
+    fig.update_xaxes(tickangle=-30)
     if log_scale:
         fig.update_yaxes(type="log")
+    else:
+        # A cost is never negative: without this an all-zero (local models) or empty chart spans -1 to 1 USD.
+        fig.update_yaxes(rangemode="nonnegative", range=None if any(api_values + host_values) else [0, 1])
     title = f"Monthly cost at {traffic.requests_per_day:,.0f} requests/day"
     return _finish(fig, title, excluded, "Model", "USD per month" + (" (log scale)" if log_scale else ""))
 
@@ -170,11 +180,13 @@ def cost_vs_volume_figure(
                 if volume is None:
                     continue
                 cost = monthly_cost_usd(target, with_requests_per_day(traffic, volume))
-                label = "own API" if target.id == model.id else target.name
+                label = "its own API" if target.id == model.id else f"{target.name} API"
+                # In the legend, naming the pair: labels beside the markers overlapped when two fell close.
                 fig.add_scatter(
-                    x=[volume], y=[cost], mode="markers+text", name=f"break-even: {model.name} vs {label}",
+                    x=[volume], y=[cost], mode="markers",
+                    name=f"break-even: {model.name} self-hosted = {label} at {volume:,.0f}/day",
                     marker={"symbol": "diamond", "size": 12, "color": colour, "line": {"color": "#8C8C8C", "width": 1}},
-                    text=[f"{volume:,.0f}/day"], textposition="top left", showlegend=False,
+                    showlegend=True,
                     hovertemplate=(
                         f"self-hosting {model.name} beats {label} from %{{x:,.0f}} requests/day"
                         "<br>($%{y:,.0f} per month)<extra>break-even</extra>"
@@ -229,7 +241,9 @@ def price_quality_figure(models: Sequence[Model], traffic: Traffic, benchmark: s
                 "size": 12, "color": API_COLOUR,
                 "symbol": ["square" if by_id[p.model_id].open_weights else "circle" for p in frontier],
             },
-            text=[by_id[p.model_id].name for p in frontier], textposition="top left",
+            text=[by_id[p.model_id].name for p in frontier],
+            # alternate sides so neighbours on the frontier do not write over each other
+            textposition=["top left" if i % 2 == 0 else "bottom right" for i in range(len(frontier))],
             hovertemplate="%{text}<br>$%{x:.3g} per 1,000 requests<br>score %{y:.1f}<extra>frontier</extra>",
         )
     fig.update_xaxes(type="log")

@@ -49,6 +49,14 @@ def cmd_catalog_missing(args: argparse.Namespace) -> int:
     return 1 if missing else 0
 
 
+def _opened(history):
+    """The history, after saying on stderr what opening it had to do (e.g. a damaged file moved aside)."""
+    notice = getattr(history, "notice", None)
+    if notice:
+        print(f"note: {notice}", file=sys.stderr)
+    return history
+
+
 def cmd_recommend(args: argparse.Namespace) -> int:
     import json
 
@@ -97,29 +105,36 @@ def cmd_compare(args: argparse.Namespace) -> int:
         if info.started_here:
             print(f"note: started the local {target} server (pid {info.pid}); it keeps running for reuse: "
                   "stop it with `python -m selector local stop`", file=sys.stderr)
-    history = None if args.no_history else open_history()
+    history = None if args.no_history else _opened(open_history())
     result = compare(a, b, args.prompt, settings, history=history)
+    from selector.scrub import scrub, scrub_value
+
+    def say(*parts, **kwargs) -> None:  # every line printed passes the key scrubber
+        print(*(scrub(str(p)) for p in parts), **kwargs)
+
     if args.json:
-        print(json.dumps(result.to_dict(), indent=2))
+        print(json.dumps(scrub_value(result.to_dict()), indent=2))  # scrubbed before encoding: stays valid JSON
     else:
         for side, res in (("A", result.a), ("B", result.b)):
-            print(f"== {side}: {res.model}")
-            print(res.text if res.text else "(no text)")
+            say(f"== {side}: {res.model}")
+            say(res.text if res.text else "(no text)")
             if res.error:
-                print(f"error: {res.error}")
+                say(f"error: {res.error}")
             ttft = "unknown" if res.ttft_s is None else f"{res.ttft_s:.2f} s"
             latency = "unknown" if res.latency_s is None else f"{res.latency_s:.2f} s"
             speed = "unknown" if res.tokens_per_s is None else f"{res.tokens_per_s:.1f} tok/s"
             cost = "unknown" if res.cost_usd is None else f"${res.cost_usd:.6f}"
             tokens = "unknown" if res.output_tokens is None else str(res.output_tokens)
-            print(f"-- ttft {ttft}, total {latency}, {tokens} output tokens, {speed}, cost {cost}, "
-                  f"finish {res.finish_reason or 'unknown'}")
-            print()
-        print(f"wall time {result.wall_s:.2f} s")
+            say(f"-- ttft {ttft}, total {latency}, {tokens} output tokens, {speed}, cost {cost}, "
+                f"finish {res.finish_reason or 'unknown'}")
+            say()
+        say(f"wall time {result.wall_s:.2f} s")
     if args.json:  # the text output already shows each side's error
         for side, res in (("a", result.a), ("b", result.b)):
             if res.error:
-                print(f"error: side {side} ({res.model}): {res.error}", file=sys.stderr)
+                say(f"error: side {side} ({res.model}): {res.error}", file=sys.stderr)
+    if result.history_error:
+        say(f"note: {result.history_error}", file=sys.stderr)
     return 1 if result.failed else 0
 
 
@@ -158,7 +173,7 @@ def cmd_bench_prompts(args: argparse.Namespace) -> int:
         judge = resolve_model(args.judge)
     elif any(r.check == "judge" for r in rows):
         print("note: rows with check 'judge' stay unchecked without --judge MODEL", file=sys.stderr)
-    history = None if args.no_history else open_history()
+    history = None if args.no_history else _opened(open_history())
     traffic = None
     if args.answers:
         from selector.answers import load_answers
@@ -220,7 +235,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.runs.strip().lower() not in ("", "none"):
         from selector.history import open_history
 
-        runs = load_runs(open_history(), args.runs)
+        runs = load_runs(_opened(open_history()), args.runs)
     from selector.scoring import first_pick
     from selector.sensitivity import find_changes
 
@@ -250,7 +265,11 @@ def cmd_local(args: argparse.Namespace) -> int:
 
     from selector import local
 
+    if args.model is not None:
+        local.get_local_model(args.model)  # an unknown name is bad input, named before anything runs
     aliases = [args.model] if args.model else list(local.LOCAL_MODELS)
+    if args.port is not None and not 1 <= args.port <= 65535:
+        raise SelectorError(f"--port must be a TCP port between 1 and 65535 (got {args.port})")
     if args.port is not None and len(aliases) != 1:
         raise SelectorError("--port needs --model: each model runs on its own port")
     if args.action == "serve":

@@ -26,7 +26,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from selector.catalogue import Model
+from selector.catalogue import Count, FiniteNumber, Model
 
 DAYS_PER_MONTH = 30.4  # 365 / 12, rounded: the month used by every monthly figure
 TOKENS_PER_MTOK = 1_000_000
@@ -39,20 +39,27 @@ Precision = Literal["fp16", "int8", "int4"]
 BYTES_PER_PARAM: dict[str, float] = {"fp16": 2.0, "int8": 1.0, "int4": 0.5}
 
 
+# Traffic's bounds (the questionnaire's widgets use the same): finite, and far beyond any real system.
+MAX_REQUESTS_PER_DAY = 1e9
+MAX_REQUEST_TOKENS = 20_000_000
+
+
 class Traffic(BaseModel):
     """A traffic profile: how many requests, and how large each is on average."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    requests_per_day: float = Field(default=1000, ge=0, description="requests per day")
-    input_tokens: int = Field(default=1000, ge=0, description="input (prompt + documents) tokens per request")
-    output_tokens: int = Field(default=200, ge=0, description="visible output tokens per request")
-    cached_input_share: float = Field(
+    # Upper bounds keep the arithmetic finite and sane: 1e9 requests/day is ~10x the largest chat services.
+    requests_per_day: FiniteNumber = Field(default=1000, ge=0, le=MAX_REQUESTS_PER_DAY, description="requests per day")
+    input_tokens: Count = Field(default=1000, ge=0, le=MAX_REQUEST_TOKENS, description="input (prompt + documents) tokens per request")
+    output_tokens: Count = Field(default=200, ge=0, le=MAX_REQUEST_TOKENS, description="visible output tokens per request")
+    cached_input_share: FiniteNumber = Field(
         default=0.0, ge=0, le=1, description="share of input tokens served from the provider's prompt cache"
     )
-    reasoning_multiplier: float = Field(
+    reasoning_multiplier: FiniteNumber = Field(
         default=1.0,
         ge=1,
+        le=1000,
         description="output tokens billed per visible output token for reasoning models (hidden thinking)",
     )
 

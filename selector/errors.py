@@ -43,3 +43,11 @@ class BadRequest(ModelCallError):
 
 class ContextTooLong(BadRequest):
     """The prompt does not fit the model's context window."""
+
+
+class BadResponse(ModelCallError):
+    """The server answered, but with something that is not a readable answer (not JSON, garbled, too big)."""
+
+
+class ServerError(ModelCallError):
+    """The server was reached and failed (HTTP 5xx)."""

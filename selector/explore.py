@@ -256,3 +256,24 @@ def offers_summary(offers: tuple[Offer, ...] | list[Offer], today: dt.date) -> s
 
     return (f"{live} of {len(offers)} offers live. Price per 1M tokens, min / median / max: "
             f"input {money('input')}, output {money('output')}.")
+
+
+# --- defaults that will still be served --------------------------------------------------------
+
+LASTING_DAYS = 365
+
+
+def is_lasting(model: Model, today: dt.date, days: int = LASTING_DAYS) -> bool:
+    """Whether a model is active with no announced shutdown within `days`: safe to suggest by default."""
+    if model.status != "active":
+        return False
+    return model.shutdown_date is None or (model.shutdown_date - today).days > days
+
+
+def lasting_defaults(catalogue: Catalogue, preferred: list[str], today: dt.date, count: int | None = None) -> list[str]:
+    """The preferred ids that are lasting, in order; ids of other lasting models fill up to `count`."""
+    lasting = [m.id for m in catalogue.models if is_lasting(m, today)]
+    chosen = [i for i in preferred if i in lasting]
+    if count is not None:
+        chosen += [i for i in lasting if i not in chosen][: max(0, count - len(chosen))]
+    return chosen

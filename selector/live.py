@@ -13,6 +13,7 @@ project's error types once, in `map_error`, with messages from which every key i
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import queue
 import re
@@ -26,19 +27,30 @@ from typing import Any, Callable
 from selector.errors import (
     AuthError,
     BadRequest,
+    BadResponse,
     CallTimeout,
     ContextTooLong,
     ModelCallError,
     RateLimited,
     SelectorError,
+    ServerError,
     Unreachable,
 )
+from selector import access
+from selector.scrub import register_secret, scrub, scrub_value
+
+log = logging.getLogger(__name__)
 
 MAX_TOKENS_CAP = 4096
+CALL_DEADLINE_S = 60.0        # the whole call, from the request to the last byte, whatever the stream sends
+IDLE_DEADLINE_S = 30.0        # between content tokens once the first has arrived (keepalives do not count)
+MAX_ANSWER_BYTES = 256_000    # answer text kept per side: a server ignoring max_tokens is cut here
+MAX_RETRY_AFTER_S = 10.0      # the longest Retry-After honoured; a longer one fails at once, saying when to retry
+FIRST_BACKOFF_S = 0.5
+HISTORY_ATTEMPTS = 4          # writes to a busy history database, with backoff, before the result stays in memory
 DEFAULT_PROMPT = "Explain the transformer attention mechanism in 3 sentences."
 SIDES = ("a", "b")
 CLI_KEYS = ("model", "text", "ttft_s", "latency_s", "output_tokens", "tokens_per_s", "cost_usd", "finish_reason", "error")
-_KEY_PATTERN = re.compile(r"\b(sk-[A-Za-z0-9_\-]{8,}|AIza[0-9A-Za-z_\-]{20,}|xai-[A-Za-z0-9]{16,})")
 
 
 def import_litellm():
@@ -209,6 +221,10 @@ def find_api_key(target: Target, api_key: str | None) -> str | None:
         return api_key
     if not target.needs_key:
         return "not-needed"  # OpenAI-compatible local servers ignore it, but the client requires one
+    if not access.env_keys_allowed():  # a shared app: visitors bring their own key (the operator's stay unused)
+        name = provider_key_name(target) or "API key"
+        raise AuthError(f"this shared app does not use the operator's keys: add your {name} in the sidebar, "
+                        f"or use a local model")
     litellm = import_litellm()
     try:
         env = litellm.validate_environment(model=target.litellm_model)
@@ -244,18 +260,55 @@ def provider_key_name(target: Target) -> str | None:
     return _PROVIDER_KEYS.get(provider, f"{provider.upper()}_API_KEY")
 
 
-def scrub(text: str, secrets: list[str | None] = ()) -> str:
-    """The text with every given secret and anything shaped like an API key replaced."""
-    for secret in secrets:
-        if secret and len(secret) >= 4 and secret != "not-needed":
-            text = text.replace(secret, "[redacted]")
-    for name, value in os.environ.items():
-        if value and len(value) >= 8 and re.search(r"(API_KEY|TOKEN|SECRET)$", name):
-            text = text.replace(value, "[redacted]")
-    return _KEY_PATTERN.sub("[redacted]", text)
-
-
 # --- errors ----------------------------------------------------------------------------------
+
+
+def _retry_after_s(exc: BaseException) -> float | None:
+    """Seconds from a Retry-After header on the error's response, when there is one."""
+    for obj in (exc, getattr(exc, "__cause__", None), getattr(exc, "__context__", None)):
+        for headers in (getattr(getattr(obj, "response", None), "headers", None),
+                        getattr(obj, "litellm_response_headers", None), getattr(obj, "headers", None)):
+            try:
+                value = headers.get("retry-after") if headers is not None else None
+            except Exception:
+                value = None
+            if value is None:
+                continue
+            try:
+                return max(0.0, float(value))
+            except ValueError:
+                try:
+                    import email.utils
+
+                    when = email.utils.parsedate_to_datetime(value)
+                    return max(0.0, when.timestamp() - time.time())
+                except (TypeError, ValueError):
+                    continue
+    return None
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    while exc is not None and exc not in seen and len(seen) < 10:
+        seen.append(exc)
+        exc = exc.__cause__ or exc.__context__
+    return seen
+
+
+_GARBLED_HINTS = ("expecting value", "expecting ',' delimiter", "expecting property name", "unterminated string",
+                  "invalid control character", "extra data", "jsondecodeerror", "invalid json",
+                  "repeating the same chunk")  # the last: LiteLLM's guard against a server looping without end
+
+
+def _is_garbled(chain: list[BaseException], chain_text: str) -> bool:
+    """Whether the server's bytes could not be read as an answer (bad JSON, bad encoding, endless repeats)."""
+    if any(isinstance(e, (ValueError, UnicodeDecodeError)) and not isinstance(e, ModelCallError) for e in chain[1:]):
+        return True
+    return any(h in chain_text for h in _GARBLED_HINTS)
+
+
+_CLOSED_HINTS = ("incomplete chunked read", "peer closed", "server disconnected", "remoteprotocolerror",
+                 "connection reset", "without sending")
 
 
 def _short(exc: BaseException) -> str:
@@ -284,6 +337,8 @@ def map_error(exc: BaseException, target: Target, secrets: list[str | None] = ()
     detail = _short(exc)
     status = getattr(exc, "status_code", None)
     lowered = detail.lower()
+    chain = _chain(exc)
+    chain_text = " ".join(f"{type(e).__name__} {e}" for e in chain).lower()
     bad_request = isinstance(exc, (litellm.BadRequestError, openai.BadRequestError)) or status == 400
     if isinstance(exc, litellm.ContextWindowExceededError) or (bad_request and any(h in lowered for h in _CONTEXT_HINTS)):
         err: ModelCallError = ContextTooLong(
@@ -294,16 +349,30 @@ def map_error(exc: BaseException, target: Target, secrets: list[str | None] = ()
         key_name = provider_key_name(target) or "its API key"
         err = AuthError(f"{name} rejected the API key: check {key_name} in the sidebar or the environment")
     elif isinstance(exc, (litellm.RateLimitError, openai.RateLimitError)) or status == 429:
-        err = RateLimited(f"{name} is rate limited or out of quota: wait a minute, lower max tokens, or check the plan")
-    elif isinstance(exc, (litellm.Timeout, openai.APITimeoutError, httpx.TimeoutException, TimeoutError)) \
-            or status == 408:
+        wait = _retry_after_s(exc)
+        when = f"retry after {wait:.0f} s" if wait is not None else "wait a minute"
+        err = RateLimited(f"{name} is rate limited or out of quota: {when}, lower max tokens, or check the plan")
+    elif any(isinstance(e, (litellm.Timeout, openai.APITimeoutError, httpx.TimeoutException, TimeoutError))
+             for e in chain) or status == 408:
         limit = f" within {timeout_s:g} s" if timeout_s else " in time"
         err = CallTimeout(f"{name} did not answer{limit}: try again, lower max tokens, or raise the timeout")
-    elif isinstance(exc, (litellm.APIConnectionError, openai.APIConnectionError, httpx.TransportError,
-                          ConnectionError, litellm.ServiceUnavailableError, litellm.InternalServerError)) \
-            or (isinstance(status, int) and status >= 500):
+    elif _is_garbled(chain, chain_text) and not (isinstance(status, int) and 400 <= status < 500):
+        err = BadResponse(f"{name} sent a response that is not a readable answer: check that the URL is an "
+                          f"OpenAI-compatible endpoint ({detail})")
+    elif any(isinstance(e, (httpx.RemoteProtocolError, httpx.ReadError)) for e in chain) \
+            or any(h in chain_text for h in _CLOSED_HINTS):
+        at = f" at {where}" if where and where not in name else ""
+        err = Unreachable(f"{name}{at} closed the connection before the answer ended: is the server still "
+                          "running? Try again (any partial answer is kept)")
+    elif any(isinstance(e, (litellm.APIConnectionError, openai.APIConnectionError, httpx.TransportError,
+                            ConnectionError)) for e in chain):  # LiteLLM wraps a refused connection as a 500
         at = f" at {where}" if where and where not in name else ""
         err = Unreachable(f"cannot reach {name}{at}: is the server running and the URL right? ({detail})")
+    elif isinstance(exc, (litellm.ServiceUnavailableError, litellm.InternalServerError, openai.InternalServerError)) \
+            or (isinstance(status, int) and status >= 500):
+        code = f" (HTTP {status})" if isinstance(status, int) else ""
+        err = ServerError(f"{name} answered with a server error{code}: try again later, or check the server's "
+                          f"logs ({detail})")
     elif isinstance(exc, (litellm.NotFoundError, openai.NotFoundError)) or status == 404:
         err = BadRequest(f"{name} is not a model this provider serves: check the model name ({detail})")
     elif isinstance(exc, (litellm.BadRequestError, openai.BadRequestError, openai.UnprocessableEntityError)) \
@@ -322,8 +391,11 @@ class CallSettings:
     max_tokens: int = 256
     temperature: float = 0.7
     system: str | None = None
-    timeout_s: float = 60.0
+    timeout_s: float = CALL_DEADLINE_S   # the whole call: request, every byte, retries included
     retries: int = 1               # only before the first token, only for rate limits and connection failures
+    idle_timeout_s: float = IDLE_DEADLINE_S     # between content tokens once the first has arrived
+    max_answer_bytes: int = MAX_ANSWER_BYTES
+    max_retry_after_s: float = MAX_RETRY_AFTER_S
 
     def checked(self) -> CallSettings:
         if not 1 <= self.max_tokens <= MAX_TOKENS_CAP:
@@ -332,6 +404,10 @@ class CallSettings:
             raise SelectorError(f"temperature must be between 0 and 2 (got {self.temperature})")
         if self.timeout_s <= 0:
             raise SelectorError(f"timeout must be positive (got {self.timeout_s})")
+        if self.idle_timeout_s <= 0:
+            raise SelectorError(f"idle timeout must be positive (got {self.idle_timeout_s})")
+        if self.max_answer_bytes < 1:
+            raise SelectorError(f"the answer size cap must be at least 1 byte (got {self.max_answer_bytes})")
         return self
 
     def to_record(self) -> dict[str, Any]:
@@ -402,37 +478,54 @@ def run_side(
     litellm = import_litellm()
     messages = _messages(prompt, settings.system)
     usage = None
-    backoff = 0.5
+    deadline = time.monotonic() + settings.timeout_s  # one bound on the whole call, retries included
+    backoff = FIRST_BACKOFF_S
     for attempt in range(settings.retries + 1):
         result.attempts = attempt + 1
-        stream = None
         t_sent = t_first = t_last = None
         chunks = 0
+        size = 0
         text: list[str] = []
         api_base = target.api_base
+        pump = _Pump(target, messages, settings, api_key, mock_response, litellm)
         try:
-            key = find_api_key(target, api_key)
-            secrets.append(key)
-            if target.local_alias:
-                from selector.local import ensure_server
-
-                api_base = ensure_server(target.local_alias).base_url
-                result.api_base = api_base
-            kwargs: dict[str, Any] = dict(
-                model=target.litellm_model, messages=messages, stream=True,
-                stream_options={"include_usage": True}, max_tokens=settings.max_tokens,
-                temperature=settings.temperature, timeout=settings.timeout_s, num_retries=0, max_retries=0,
-            )
-            if api_base:
-                kwargs["api_base"] = api_base
-            if key:
-                kwargs["api_key"] = key
-            if mock_response is not None:
-                kwargs["mock_response"] = mock_response
-            t_sent = time.perf_counter()
-            stream = litellm.completion(**kwargs)
-            for chunk in stream:
-                now = time.perf_counter()
+            pump.start()
+            while True:
+                now_m = time.monotonic()
+                left = deadline - now_m
+                if t_first is not None:
+                    left = min(left, idle_until - now_m)
+                if left <= 0:
+                    if t_first is None or deadline - now_m <= 0:
+                        raise CallTimeout(
+                            f"{target.label} did not answer within {settings.timeout_s:g} s: lower max tokens "
+                            "or raise the timeout" + (" (the partial answer is kept)" if text else "")
+                        )
+                    raise CallTimeout(
+                        f"{target.label} sent nothing for {settings.idle_timeout_s:g} s after it started to answer: "
+                        "the server may be stuck; try again (the partial answer is kept)"
+                    )
+                try:
+                    kind, payload = pump.events.get(timeout=min(left, 0.2))
+                except queue.Empty:
+                    if stop is not None and stop.is_set():
+                        result.finish_reason = "stopped"
+                        break
+                    continue
+                if kind == "sent":
+                    t_sent = payload
+                    continue
+                if kind == "base":
+                    api_base = result.api_base = payload
+                    continue
+                if kind == "key":
+                    secrets.append(payload)
+                    continue
+                if kind == "error":
+                    raise payload
+                if kind == "end":
+                    break
+                chunk, now = payload
                 if getattr(chunk, "usage", None) is not None:
                     usage = chunk.usage
                 for choice in chunk.choices or []:
@@ -442,26 +535,40 @@ def run_side(
                         if t_first is None:
                             t_first = now
                         t_last = now
+                        idle_until = time.monotonic() + settings.idle_timeout_s
                         chunks += 1
-                        text.append(content)
-                        if on_delta is not None:
-                            on_delta(content)
+                        room = settings.max_answer_bytes - size
+                        data = content.encode("utf-8")
+                        if len(data) > room:
+                            content = data[:room].decode("utf-8", "ignore")
+                        size += len(content.encode("utf-8"))
+                        if content:
+                            text.append(content)
+                            if on_delta is not None:
+                                on_delta(content)
+                        if len(data) > room:
+                            raise BadResponse(
+                                f"{target.label} sent more than {settings.max_answer_bytes} bytes, ignoring max "
+                                f"tokens: the answer was cut there (the partial answer is kept)"
+                            )
                     if choice.finish_reason:
                         result.finish_reason = choice.finish_reason
                 if stop is not None and stop.is_set():
                     result.finish_reason = "stopped"
                     break
-                if now - t_sent > settings.timeout_s:
-                    raise CallTimeout(
-                        f"{target.label} did not finish within {settings.timeout_s:g} s: "
-                        "lower max tokens or raise the timeout (the partial answer is kept)"
-                    )
             result.error = result.error_kind = None
+            stream = pump.stream
             if not text and result.finish_reason != "stopped" and (target.api_base or target.local_alias):
                 # llama.cpp reports a prompt longer than its context as an empty 200 stream; asking
                 # once more without streaming (one token, nothing was shown yet) surfaces the error.
-                _close_quietly(stream)
-                _probe_empty_stream(kwargs, api_base)
+                pump.close()
+                _probe_empty_stream(pump.kwargs, api_base, max(1.0, min(30.0, deadline - time.monotonic())))
+            if not text and result.finish_reason != "stopped" \
+                    and _server_sent_nothing(stream, result.finish_reason, usage):
+                raise BadResponse(
+                    f"{target.label} answered without a readable stream{_content_type(stream)}: check that the "
+                    "URL is an OpenAI-compatible endpoint (often it ends in /v1)"
+                )
             if usage is not None and (target.api_base or target.local_alias):
                 # LiteLLM fills in an estimated usage when a server sends none (llama.cpp does not):
                 # keep it only when the server itself reported usage.
@@ -470,14 +577,22 @@ def run_side(
         except Exception as exc:  # every failure becomes the side's error, never the caller's
             err = map_error(exc, target, secrets, settings.timeout_s, api_base)
             result.error, result.error_kind = str(err), type(err).__name__
-            if t_first is None and attempt < settings.retries and _is_safe_to_retry(err) \
-                    and not (stop is not None and stop.is_set()):
-                time.sleep(backoff)
+            wait = backoff
+            if isinstance(err, RateLimited):
+                asked = _retry_after_s(exc)
+                if asked is not None:
+                    wait = asked if asked <= settings.max_retry_after_s else None
+            if t_first is None and attempt < settings.retries and _is_safe_to_retry(err) and wait is not None \
+                    and time.monotonic() + wait < deadline and not (stop is not None and stop.is_set()):
+                if stop is not None:
+                    stop.wait(wait)
+                else:
+                    time.sleep(wait)
                 backoff *= 2
-                continue
+                if not (stop is not None and stop.is_set()):
+                    continue
         finally:
-            if stream is not None and hasattr(stream, "completion_stream"):
-                _close_quietly(stream)
+            pump.close()
         break
     end = time.perf_counter()
     result.text = "".join(text)
@@ -492,7 +607,7 @@ def run_side(
     return result
 
 
-def _probe_empty_stream(kwargs: dict[str, Any], api_base: str) -> None:
+def _probe_empty_stream(kwargs: dict[str, Any], api_base: str, timeout_s: float) -> None:
     """Ask once more, without streaming and for one token, on a fresh connection; raise what the server says.
 
     llama.cpp's server answers a prompt longer than its context with an empty 200 stream; only a
@@ -508,7 +623,8 @@ def _probe_empty_stream(kwargs: dict[str, Any], api_base: str) -> None:
         headers={"Content-Type": "application/json", "Authorization": f"Bearer {kwargs.get('api_key') or 'none'}"},
     )
     try:
-        with urllib.request.urlopen(request, timeout=kwargs.get("timeout") or 30):
+        with urllib.request.urlopen(request, timeout=timeout_s) as response:
+            response.read(MAX_ANSWER_BYTES)  # bounded: a server ignoring max_tokens is not read to the end
             return
     except urllib.error.HTTPError as exc:
         try:
@@ -528,6 +644,86 @@ class _ServerSaid(Exception):
         super().__init__(message)
         self.status_code = status_code
         self.message = message
+
+
+class _Pump:
+    """One attempt's request and stream, read in its own thread into a queue.
+
+    The caller waits on the queue with its own deadlines, so no stream shape (headers then silence,
+    comment-only keepalives, a trickle) can hold it; on a deadline it closes the response, which ends
+    the read here too.
+    """
+
+    def __init__(self, target: Target, messages, settings: CallSettings, api_key, mock_response, litellm):
+        self.target, self.messages, self.settings = target, messages, settings
+        self.api_key, self.mock_response, self.litellm = api_key, mock_response, litellm
+        self.events: queue.Queue = queue.Queue()
+        self.stream = None
+        self.kwargs: dict[str, Any] = {}
+        self._closed = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"live-pump-{target.spec}", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            key = find_api_key(self.target, self.api_key)
+            self.events.put(("key", key))
+            api_base = self.target.api_base
+            if self.target.local_alias:
+                from selector.local import ensure_server
+
+                api_base = ensure_server(self.target.local_alias).base_url
+                self.events.put(("base", api_base))
+            # httpx's own timeouts only bound each read; they are a backstop for the caller's deadlines.
+            per_read = min(self.settings.timeout_s, self.settings.idle_timeout_s + 1)
+            kwargs: dict[str, Any] = dict(
+                model=self.target.litellm_model, messages=self.messages, stream=True,
+                stream_options={"include_usage": True}, max_tokens=self.settings.max_tokens,
+                temperature=self.settings.temperature, timeout=max(self.settings.timeout_s, per_read),
+                num_retries=0, max_retries=0,
+            )
+            if api_base:
+                kwargs["api_base"] = api_base
+            if key:
+                kwargs["api_key"] = key
+            if self.mock_response is not None:
+                kwargs["mock_response"] = self.mock_response
+            self.kwargs = kwargs
+            self.events.put(("sent", time.perf_counter()))
+            self.stream = self.litellm.completion(**kwargs)
+            if self._closed.is_set():
+                self.close()
+                return
+            for chunk in self.stream:
+                if self._closed.is_set():
+                    return
+                self.events.put(("chunk", (chunk, time.perf_counter())))
+            self.events.put(("end", None))
+        except BaseException as exc:  # handed to the caller, which maps it
+            if not self._closed.is_set():
+                self.events.put(("error", exc))
+
+    def close(self) -> None:
+        """Stop reading: close the response so a blocked read ends, and drop whatever comes later."""
+        self._closed.set()
+        if self.stream is not None and hasattr(self.stream, "completion_stream"):
+            _close_quietly(self.stream)
+
+
+def _server_sent_nothing(stream, finish_reason: str | None, usage) -> bool:
+    """Whether the server sent no chunk at all (LiteLLM then makes up a 'stop'): an HTML page, say."""
+    chunks = getattr(stream, "chunks", None)
+    if isinstance(chunks, list):
+        return not chunks
+    return finish_reason is None and usage is None
+
+
+def _content_type(stream) -> str:
+    headers = (getattr(stream, "_hidden_params", None) or {}).get("additional_headers") or {}
+    ctype = headers.get("llm_provider-content-type")
+    return f" (it sent {ctype})" if ctype else ""
 
 
 def _server_reported_usage(stream) -> bool:
@@ -603,6 +799,7 @@ class Comparison:
     b: SideResult
     wall_s: float
     run_id: int | None = None
+    history_error: str | None = None   # set when a result could not be saved (it is still here, in memory)
 
     @property
     def failed(self) -> bool:
@@ -635,17 +832,44 @@ class LiveRun:
     _threads: list[threading.Thread] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _t0: float = 0.0
+    history_error: str | None = None
+
+    def _secrets(self) -> list[str | None]:
+        return list(self.api_keys.values())
+
+    def _write(self, what: str, write: Callable[[], Any]) -> Any:
+        """One history write, retried with backoff on a busy database; None (and history_error) when it fails."""
+        delay = 0.2
+        for attempt in range(HISTORY_ATTEMPTS):
+            try:
+                return write()
+            except Exception as exc:  # a locked or broken database must never cost an answer
+                # the store already waits out a busy database (SelectorError after its own retries)
+                if attempt + 1 < HISTORY_ATTEMPTS and not isinstance(exc, SelectorError):
+                    time.sleep(delay)
+                    delay *= 2
+                    continue
+                log.warning("history: could not %s: %s", what, scrub(str(exc), self._secrets()))
+                self.history_error = scrub(  # the first failure is the one to report
+                    self.history_error or
+                    f"history: could not {what} ({_short(exc)}); the answers are shown but not saved",
+                    self._secrets())
+                return None
+        return None
 
     def start(self) -> LiveRun:
         self.settings = self.settings.checked()
         check_prompt(self.prompt)
+        for key in self.api_keys.values():
+            register_secret(key)
         import_litellm()  # once, here: two threads importing it at once would both wait
         if self.history is not None:
-            self.run_id = self.history.start_run(
-                self.prompt, self.settings.system, self.settings.to_record() | {"a": self.targets["a"].spec,
-                                                                                 "b": self.targets["b"].spec},
+            secrets = self._secrets()
+            self.run_id = self._write("record the run", lambda: self.history.start_run(
+                scrub(self.prompt, secrets), scrub(self.settings.system, secrets),
+                self.settings.to_record() | {"a": self.targets["a"].spec, "b": self.targets["b"].spec},
                 kind="compare", blind=self.blind,
-            )
+            ))
         self._t0 = time.perf_counter()
         for side in SIDES:
             thread = threading.Thread(target=self._work, args=(side,), name=f"live-{side}", daemon=True)
@@ -662,22 +886,23 @@ class LiveRun:
                 mock_response=self.mock_responses.get(side),
             )
         except Exception as exc:  # a bug must still end this side, not hang the page
+            log.exception("live: side %s failed inside run_side", side)
             result = SideResult(model=self.targets[side].spec, error=f"internal error: {type(exc).__name__}",
                                 error_kind="ModelCallError")
-        with self._lock:
-            self.results[side] = result
-            last = len(self.results) == len(SIDES)
-            if last:
-                self.wall_s = round(time.perf_counter() - self._t0, 4)
-        if self.history is not None and self.run_id is not None:
-            try:
-                self.history.save_result(self.run_id, side, result.to_record())
+        try:
+            with self._lock:
+                self.results[side] = result
+                last = len(self.results) == len(SIDES)
+                if last:
+                    self.wall_s = round(time.perf_counter() - self._t0, 4)
+            if self.history is not None and self.run_id is not None:
+                record = scrub_value(result.to_record(), self._secrets())
+                self._write(f"save side {side}", lambda: self.history.save_result(self.run_id, side, record))
                 if last:
                     status = "stopped" if self.stop_event.is_set() else "done"
-                    self.history.finish_run(self.run_id, self.wall_s, status)
-            except SelectorError:
-                pass  # history is a record, not a reason to lose the answer
-        q.put(("done", result))
+                    self._write("close the run", lambda: self.history.finish_run(self.run_id, self.wall_s, status))
+        finally:
+            q.put(("done", result))  # always: the page waits for it
 
     def stop(self) -> None:
         self.stop_event.set()
@@ -696,7 +921,8 @@ class LiveRun:
         missing = [s for s in SIDES if s not in self.results]
         if missing:
             raise SelectorError(f"side {', '.join(missing)} has not finished yet")
-        return Comparison(a=self.results["a"], b=self.results["b"], wall_s=self.wall_s or 0.0, run_id=self.run_id)
+        return Comparison(a=self.results["a"], b=self.results["b"], wall_s=self.wall_s or 0.0, run_id=self.run_id,
+                          history_error=self.history_error)
 
 
 def compare(
@@ -717,6 +943,6 @@ def compare(
 
 
 __all__ = [
-    "CallSettings", "Comparison", "check_prompt", "DEFAULT_PROMPT", "LiveRun", "SideResult", "Target", "compare",
+    "BadResponse", "CallSettings", "Comparison", "ServerError", "check_prompt", "DEFAULT_PROMPT", "LiveRun", "SideResult", "Target", "compare",
     "find_api_key", "import_litellm", "map_error", "provider_key_name", "resolve_model", "run_side", "scrub",
 ]

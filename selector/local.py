@@ -3,7 +3,10 @@
 Each model is served by llama-cpp-python's OpenAI-compatible server, one process per model on
 127.0.0.1, started on demand. Its pid and port live in a state file in the data directory so that
 every browser session and CLI process reuses the same server; a dead server is noticed and the
-next call starts a new one. Server logs go to files in the data directory.
+next call starts a new one, and a frozen one (alive, not answering, not working) is replaced within
+a few seconds. The state file is only a cache: it is rebuilt from the process table (each server
+carries its alias on its command line and its data directory in its environment), so a lost or
+corrupted file never orphans a running server. Server logs go to files in the data directory.
 
 Servers run in a session of their own, so they outlive the process that started them (the CLI's
 `local serve` relies on it). A long-running program that should not leave them behind, like the
@@ -20,6 +23,7 @@ import hashlib
 import importlib.metadata
 import importlib.util
 import json
+import logging
 import os
 import signal
 import socket
@@ -32,8 +36,12 @@ import urllib.request
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import psutil
+
 from selector.errors import SelectorError
 from selector.history import data_dir
+
+log = logging.getLogger(__name__)
 
 HOST = "127.0.0.1"
 N_CTX = 2048
@@ -41,6 +49,11 @@ N_CTX = 2048
 # 2-core machine oversubscribe it (llama.cpp threads spin) and slow both sides many times over.
 N_THREADS = int(os.environ.get("SELECTOR_LOCAL_THREADS", "1"))
 START_TIMEOUT_S = 120.0
+# A recorded server that does not answer its health check for this long while using no CPU is frozen
+# (stopped, deadlocked) and is replaced; one busy generating (the check waits for the model) is waited for.
+FROZEN_AFTER_S = 3.0
+# Set in each server's environment: which data directory's state file it belongs to.
+DATA_DIR_ENV = "SELECTOR_SERVER_DATA_DIR"
 
 
 class LocalModelError(SelectorError):
@@ -216,10 +229,22 @@ def _state_path(directory: Path | None = None) -> Path:
     return (directory or data_dir()) / "local-servers.json"
 
 
+def _not_writable(path: Path, error: OSError) -> LocalModelError:
+    return LocalModelError(
+        f"data directory {path.parent if path.suffix else path} is not writable ({error.strerror or error}): "
+        "local servers keep their state and logs there; set SELECTOR_DATA_DIR to a writable directory"
+    )
+
+
 @contextlib.contextmanager
 def _locked(directory: Path | None = None):
     """One process at a time reads-modifies-writes the state file and starts servers."""
-    with open((directory or data_dir()) / "local-servers.lock", "w") as fh:
+    path = (directory or data_dir()) / "local-servers.lock"
+    try:
+        fh = open(path, "w")
+    except OSError as error:
+        raise _not_writable(path, error) from None
+    with fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             yield
@@ -228,17 +253,86 @@ def _locked(directory: Path | None = None):
 
 
 def _read_state(directory: Path | None = None) -> dict[str, dict]:
+    """The recorded servers, checked against the process table: a recorded server that is gone is
+    dropped, a running one the file lacks (lost, corrupted, overwritten) is put back."""
+    directory = directory or data_dir()
     try:
-        return json.loads(_state_path(directory).read_text())
-    except (OSError, ValueError):
-        return {}
+        recorded = json.loads(_state_path(directory).read_text())
+        if not isinstance(recorded, dict):
+            raise ValueError("not a JSON object")
+    except FileNotFoundError:
+        recorded = {}
+    except (OSError, ValueError) as error:
+        log.warning("local server state %s is unreadable (%s); rebuilt from the running processes",
+                    _state_path(directory), error)
+        recorded = {}
+    state: dict[str, dict] = {}
+    found = discover_servers(directory)
+    for alias in LOCAL_MODELS:
+        entry = recorded.get(alias)
+        if isinstance(entry, dict) and _entry_info(entry) is not None and _running(alias, {alias: entry}):
+            state[alias] = entry
+        elif found.get(alias):
+            state[alias] = {k: v for k, v in asdict(found[alias][0]).items() if k != "started_here"}
+    return state
+
+
+def _entry_info(entry: dict) -> ServerInfo | None:
+    try:
+        return ServerInfo(**{k: v for k, v in entry.items() if k in ServerInfo.__dataclass_fields__})
+    except TypeError:
+        return None
+
+
+def discover_servers(directory: Path | None = None) -> dict[str, list[ServerInfo]]:
+    """The bundled models' llama.cpp servers running for this data directory, by alias, newest first:
+    matched by command line (`-m llama_cpp.server ... --model_alias <alias>`) and by the data directory
+    in their environment (so a test's or another person's servers are never taken for this directory's)."""
+    directory = str(directory or data_dir())
+    found: dict[str, list[ServerInfo]] = {}
+    for proc in psutil.process_iter(["pid", "cmdline", "create_time", "status"]):
+        cmd = proc.info.get("cmdline") or []
+        if proc.info.get("status") == psutil.STATUS_ZOMBIE or not _is_server_cmdline(cmd):
+            continue
+        args = _options(cmd)
+        alias = args.get("--model_alias")
+        if alias not in LOCAL_MODELS:
+            continue
+        try:
+            owner = proc.environ().get(DATA_DIR_ENV)
+        except (psutil.Error, OSError):
+            owner = None
+        if owner != directory:
+            continue
+        try:
+            port = int(args.get("--port", ""))
+        except ValueError:
+            continue
+        found.setdefault(alias, []).append(ServerInfo(
+            alias=alias, pid=proc.pid, port=port, model_path=args.get("--model", ""),
+            log_path=str(Path(directory) / "logs" / f"{alias}.log"), started_at=proc.info.get("create_time") or 0.0,
+        ))
+    for infos in found.values():
+        infos.sort(key=lambda i: i.started_at, reverse=True)
+    return found
 
 
 def _write_state(state: dict[str, dict], directory: Path | None = None) -> None:
     path = _state_path(directory)
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(state, indent=1))
-    tmp.replace(path)
+    try:
+        tmp.write_text(json.dumps(state, indent=1))
+        tmp.replace(path)  # atomic: a reader sees the old file or the new one, never half of one
+    except OSError as error:
+        raise _not_writable(path, error) from None
+
+
+def _is_server_cmdline(cmd: list[str]) -> bool:
+    return any(a == "-m" and b == "llama_cpp.server" for a, b in zip(cmd, cmd[1:])) and "--model_alias" in cmd
+
+
+def _options(cmd: list[str]) -> dict[str, str]:
+    return {a: b for a, b in zip(cmd, cmd[1:]) if a.startswith("--")}
 
 
 def _pid_alive(pid: int) -> bool:
@@ -257,9 +351,8 @@ def _pid_alive(pid: int) -> bool:
 
 def _is_our_server(pid: int) -> bool:
     try:
-        with open(f"/proc/{pid}/cmdline", "rb") as fh:
-            return b"llama_cpp.server" in fh.read()
-    except OSError:
+        return _is_server_cmdline(psutil.Process(pid).cmdline())
+    except psutil.Error:
         return False
 
 
@@ -300,9 +393,9 @@ def _log_tail(path: Path, lines: int = 3) -> str:
 
 def _running(alias: str, state: dict[str, dict]) -> ServerInfo | None:
     entry = state.get(alias)
-    if not entry:
+    info = _entry_info(entry) if isinstance(entry, dict) else None
+    if info is None:
         return None
-    info = ServerInfo(**{k: v for k, v in entry.items() if k in ServerInfo.__dataclass_fields__})
     info.started_here = False
     if _pid_alive(info.pid) and _is_our_server(info.pid):
         return info
@@ -338,18 +431,72 @@ def ensure_server(alias: str, port: int | None = None, timeout_s: float = START_
     with _locked(directory):
         state = _read_state(directory)
         info = _running(alias, state)
+        note = None
         if info is not None and (port is None or port == info.port):
-            if _wait_healthy(info, timeout_s):
+            problem = _check_recorded(info, timeout_s)
+            if problem is None:
+                _stop_duplicates(alias, info.pid, directory)
+                if state != _read_raw(directory):
+                    _write_state(state, directory)
                 return info
-            _terminate(info.pid)  # alive but not answering: replace it
+            note = f"the {alias} server (pid {info.pid}) {problem}; replaced it"
+            log.warning("%s", note)
+            _terminate(info.pid)
         elif info is not None:
             _terminate(info.pid)
-        info = _start(model, port, timeout_s)
+        _stop_duplicates(alias, None, directory)
+        info = _start(model, port, timeout_s, directory)
+        if note:
+            info.note = f"{note}; {info.note}" if info.note else note
         state[alias] = {k: v for k, v in asdict(info).items() if k != "started_here"}
         _write_state(state, directory)
         with _started_lock:  # for stop_started_here()
             _started_here[(str(directory), alias)] = info.pid
         return info
+
+
+def _read_raw(directory: Path) -> dict | None:
+    try:
+        return json.loads(_state_path(directory).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _stop_duplicates(alias: str, keep: int | None, directory: Path) -> None:
+    """Stop this data directory's other servers of the model (left by a lost state file): one per model."""
+    for other in discover_servers(directory).get(alias, []):
+        if other.pid != keep:
+            log.warning("stopping a second %s server (pid %d) the state file had lost", alias, other.pid)
+            _terminate(other.pid)
+
+
+def _check_recorded(info: ServerInfo, timeout_s: float) -> str | None:
+    """None when a recorded server answers; else what is wrong with it. A server that is alive but does not
+    answer is frozen when it used no CPU for FROZEN_AFTER_S (stopped, deadlocked); one that is working
+    (a long generation holds the model) is waited for, up to timeout_s."""
+    try:
+        proc = psutil.Process(info.pid)
+        cpu = sum(proc.cpu_times()[:2])
+    except psutil.Error:
+        return "has exited"
+    deadline = time.monotonic() + timeout_s
+    window = time.monotonic() + FROZEN_AFTER_S
+    while True:
+        if health(info.port, info.alias, timeout=1.0):
+            return None
+        try:
+            if proc.status() in (psutil.STATUS_STOPPED, psutil.STATUS_TRACING_STOP, psutil.STATUS_ZOMBIE):
+                return f"is {proc.status()}, not answering"
+            now_cpu = sum(proc.cpu_times()[:2])
+        except psutil.Error:
+            return "has exited"
+        if time.monotonic() >= window:
+            if now_cpu - cpu < 0.05:
+                return f"did not answer for {FROZEN_AFTER_S:.0f} s and was not working (frozen)"
+            cpu, window = now_cpu, time.monotonic() + FROZEN_AFTER_S
+        if time.monotonic() >= deadline:
+            return f"did not answer within {timeout_s:.0f} s"
+        time.sleep(0.2)
 
 
 def _wait_healthy(info: ServerInfo, timeout_s: float, proc: subprocess.Popen | None = None) -> bool:
@@ -379,16 +526,20 @@ def _choose_port(model: LocalModel, port: int | None) -> tuple[int, str | None]:
     return chosen, f"port {model.default_port} was taken by another program; {model.alias} uses port {chosen}"
 
 
-def _start(model: LocalModel, port: int | None, timeout_s: float) -> ServerInfo:
+def _start(model: LocalModel, port: int | None, timeout_s: float, directory: Path) -> ServerInfo:
     if importlib.util.find_spec("llama_cpp") is None:
         raise LocalModelError(
             "llama-cpp-python is not installed; install the local extra: pip install -e '.[local]'"
         )
     path = model_path(model.alias)
     port, note = _choose_port(model, port)
-    logs = data_dir() / "logs"
-    logs.mkdir(exist_ok=True)
+    logs = directory / "logs"
     log_path = logs / f"{model.alias}.log"
+    try:
+        logs.mkdir(exist_ok=True)
+        log = open(log_path, "ab")
+    except OSError as error:
+        raise _not_writable(logs, error) from None
     cmd = [
         sys.executable, "-m", "llama_cpp.server",
         "--model", str(path), "--model_alias", model.alias,
@@ -399,12 +550,13 @@ def _start(model: LocalModel, port: int | None, timeout_s: float) -> ServerInfo:
     ]
     if model.chat_format:
         cmd += ["--chat_format", model.chat_format]
-    with open(log_path, "ab") as log:
+    with log:
         log.write(f"\n--- {time.strftime('%Y-%m-%d %H:%M:%S')} starting {model.alias} on port {port}\n".encode())
         log.flush()
         # A session of its own: the server outlives a CLI `local serve` and ignores the terminal's Ctrl-C.
         proc = subprocess.Popen(
             cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+            env={**os.environ, DATA_DIR_ENV: str(directory)},
         )
     info = ServerInfo(
         alias=model.alias, pid=proc.pid, port=port, model_path=str(path), log_path=str(log_path),
@@ -425,6 +577,7 @@ def _start(model: LocalModel, port: int | None, timeout_s: float) -> ServerInfo:
 def _terminate(pid: int, grace_s: float = 5.0) -> None:
     try:
         os.kill(pid, signal.SIGTERM)
+        os.kill(pid, signal.SIGCONT)  # a stopped (frozen) process acts on SIGTERM only once continued
     except ProcessLookupError:
         return
     deadline = time.monotonic() + grace_s
@@ -457,10 +610,12 @@ def _stop_recorded(alias: str, pid: int | None, directory: Path) -> bool:
             return False  # someone else's server now: leave it
         state.pop(alias, None)
         _write_state(state, directory)
-    if info is None:
-        return False
-    _terminate(info.pid)
-    return True
+        others = [] if pid is not None else [o.pid for o in discover_servers(directory).get(alias, [])
+                                             if info is None or o.pid != info.pid]
+    pids = ([info.pid] if info is not None else []) + others
+    for found in pids:
+        _terminate(found)
+    return bool(pids)
 
 
 def stop_all() -> list[str]:
@@ -478,8 +633,14 @@ def stop_started_here() -> list[str]:
         _started_here.clear()
     stopped = []
     for (directory, alias), pid in started:
-        if Path(directory).is_dir() and _stop_recorded(alias, pid, Path(directory)):
-            stopped.append(alias)
+        try:
+            if Path(directory).is_dir() and _stop_recorded(alias, pid, Path(directory)):
+                stopped.append(alias)
+        except SelectorError:  # e.g. the directory became read-only: stop our own server all the same
+            log.exception("could not update the local server state in %s", directory)
+            if _pid_alive(pid) and _is_our_server(pid):
+                _terminate(pid)
+                stopped.append(alias)
     return stopped
 
 

@@ -50,18 +50,13 @@ SELF_HOSTED_API_BASE = "http://YOUR-SERVER:8000/v1"
 SELF_HOSTED_KEY_ENV = "SELF_HOSTED_LLM_API_KEY"
 CHROMIUM_ENV = "SELECTOR_CHROMIUM"
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "/usr/lib/chromium/chromium")
-_KEY_SHAPE = re.compile(r"\b(sk-[A-Za-z0-9_\-]{8,}|AIza[0-9A-Za-z_\-]{20,}|xai-[A-Za-z0-9]{16,}|gsk_[A-Za-z0-9]{16,})")
-_SECRET_ENV = re.compile(r"(API_KEY|TOKEN|SECRET|PASSWORD)$", re.I)
 
 
 def scrub_text(text: str | None) -> str | None:
     """Text with key-shaped strings and the values of key-like environment variables replaced."""
-    if not text:
-        return text
-    for name, value in os.environ.items():
-        if value and len(value) >= 8 and _SECRET_ENV.search(name):
-            text = text.replace(value, "[redacted]")
-    return _KEY_SHAPE.sub("[redacted]", text)
+    from selector.scrub import scrub
+
+    return scrub(text)
 
 
 @dataclass

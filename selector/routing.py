@@ -64,7 +64,23 @@ class Classification:
     label: str          # simple | complex
     rule: str           # the rule id that fired, or "model"
     detail: str         # why, in words
-    by: str = "heuristic"
+    by: str = "heuristic"  # heuristic | model | fallback (the classifier failed or said neither; rules decided)
+
+
+# When more than this share of prompts fell back to the rules, the split is the rules', not the classifier's.
+CLASSIFIER_FAILED_SHARE = 0.5
+
+
+def fallback_count(classifications: Sequence[Classification]) -> int:
+    """How many prompts the rules decided because the classifier model failed or answered neither label."""
+    return sum(c.by == "fallback" for c in classifications)
+
+
+def classifier_failed(classifications: Sequence[Classification]) -> bool:
+    """Whether the classifier model decided too few prompts for the split to count as its classification."""
+    if not classifications:
+        return False
+    return fallback_count(classifications) > CLASSIFIER_FAILED_SHARE * len(classifications)
 
 
 def classify_prompt(prompt: str) -> Classification:
@@ -109,7 +125,7 @@ def classify_with_model(prompts: Sequence[str], target, *, api_key: str | None =
             continue
         fallback = classify_prompt(prompt)
         why = f"classifier failed ({side.error})" if not side.ok else f"classifier answered {side.text.strip()[:20]!r}"
-        out.append(Classification(fallback.label, fallback.rule, f"{why}; heuristic: {fallback.detail}"))
+        out.append(Classification(fallback.label, fallback.rule, f"{why}; rules: {fallback.detail}", by="fallback"))
     return out
 
 

@@ -62,3 +62,24 @@ def test_a_stored_run_can_be_reopened_with_its_table():
     assert any("mine.csv: 2 prompts × 2 models, 4 calls, finished" in c.value for c in at.caption)
 
 # The run itself on the local models is covered by tests/test_browser_benchmark.py (the same page, 22 real calls).
+
+
+def test_a_bad_prompt_file_is_one_error_and_the_rest_of_the_page_stays(tmp_path, monkeypatch):
+    """A file that fails to load (here the example file, the same path as an upload) no longer hides past runs."""
+    import selector.benchmark as benchmark_module
+
+    history = open_history()
+    rows = [PromptRow(1, "Capital of France?", "Paris", "contains")]
+    run = run_benchmark(rows, check_models(["gpt-4o", "gpt-4o-mini"]), CallSettings(max_tokens=8), history=history,
+                        api_keys={"gpt-4o": CANARY, "gpt-4o-mini": CANARY}, source="mine.csv",
+                        mock_responses={"gpt-4o": ["Paris"], "gpt-4o-mini": ["Lyon"]})
+    bad = tmp_path / "prompts.csv"
+    bad.write_text("question\nno prompt column here\n")
+    monkeypatch.setattr(benchmark_module, "EXAMPLE_PROMPTS", bad)
+    at = open_page()
+    assert not at.exception, at.exception
+    assert len(at.error) == 1 and "Fix the file and upload it again" in at.error[0].value
+    assert at.button(key="bench_run").disabled
+    assert at.selectbox(key="bench_reopen").value == run.run_id  # past runs are still there
+    shown = " ".join(c.value for c in at.caption)
+    assert "Hyndman" not in shown and "selector.benchmark" not in shown and "p95 a slow one" in shown

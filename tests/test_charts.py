@@ -93,9 +93,13 @@ def test_cost_against_volume_has_api_lines_steps_and_break_even_markers():
     steps = next(t for t in fig.data if t.name == "Llama 70B: self-hosted")
     assert steps.line.shape == "hv"
     assert all(a <= b for a, b in zip(steps.y, steps.y[1:]))
-    markers = {t.name: t for t in fig.data if t.name.startswith("break-even")}
-    assert set(markers) == {"break-even: Llama 70B vs own API", "break-even: Llama 70B vs GPT-4o"}
-    vs_gpt = markers["break-even: Llama 70B vs GPT-4o"]
+    markers = {t.name.split(" at ")[0]: t for t in fig.data if t.name.startswith("break-even")}
+    # The legend names each pair (labels beside the markers overlapped), with the volume.
+    assert set(markers) == {"break-even: Llama 70B self-hosted = its own API",
+                            "break-even: Llama 70B self-hosted = GPT-4o API"}
+    vs_gpt = markers["break-even: Llama 70B self-hosted = GPT-4o API"]
+    assert vs_gpt.showlegend and vs_gpt.mode == "markers"
+    assert vs_gpt.name.endswith(f"at {vs_gpt.x[0]:,.0f}/day")
     assert vs_gpt.x[0] == pytest.approx(break_even_requests_per_day(LLAMA_70B, traffic, GPT_4O))
     assert vs_gpt.y[0] == pytest.approx(3648)  # the lines cross at one replica's monthly cost
     assert fig.layout.xaxis.type == "log" and "Requests per day" in fig.layout.xaxis.title.text
@@ -104,7 +108,7 @@ def test_cost_against_volume_has_api_lines_steps_and_break_even_markers():
 def test_cost_against_volume_without_break_even_draws_no_marker():
     cheap = make_model(id="cheap", name="Cheap", input_usd_per_mtok=0.01, output_usd_per_mtok=0.01)
     fig = charts.cost_vs_volume_figure([LLAMA_70B], Traffic(), SelfHostAssumptions(), against=cheap)
-    assert not [t for t in fig.data if t.name.startswith("break-even: Llama 70B vs Cheap")]
+    assert not [t for t in fig.data if t.name.startswith("break-even: Llama 70B self-hosted = Cheap")]
     assert "Cheap: API" in [t.name for t in fig.data]  # the comparison API is drawn even when not selected
 
 
@@ -123,3 +127,17 @@ def test_context_price_leaves_out_unknowns():
     assert plotted == {"GPT-4o": (128_000, 10.0), "Llama 70B": (128_000, 0.6)}
     assert [label for trace in fig.data for label in trace.text] == [GPT_4O.id, LLAMA_70B.id]  # short labels
     assert fig.layout.xaxis.type == "log" and "tokens" in fig.layout.xaxis.title.text
+
+
+def test_cost_axes_start_at_zero_and_labels_are_not_clipped():
+    free = make_model(id="free", name="Free Local Model With A Long Name", input_usd_per_mtok=0.0,
+                      output_usd_per_mtok=0.0, price_source="https://example.test")
+    fig = charts.monthly_cost_figure([free], Traffic())
+    assert fig.layout.yaxis.rangemode == "nonnegative" and list(fig.layout.yaxis.range) == [0, 1]  # not -1..1
+    assert fig.layout.xaxis.automargin and all(t.cliponaxis is False for t in fig.data)
+    priced = charts.monthly_cost_figure([GPT_4O], Traffic())
+    assert priced.layout.yaxis.rangemode == "nonnegative" and priced.layout.yaxis.range is None
+    quality = charts.price_quality_figure([scored("a", 1.0, 80), scored("b", 2.0, 85), scored("c", 4.0, 90)],
+                                          Traffic(), "mmlu")
+    frontier = next(t for t in quality.data if t.name.startswith("Pareto"))
+    assert frontier.cliponaxis is False and len(set(frontier.textposition)) == 2  # alternating sides

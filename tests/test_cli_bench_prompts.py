@@ -93,4 +93,4 @@ def test_a_missing_file_exits_2_without_a_traceback(tmp_path):
         env=dict(os.environ, SELECTOR_DATA_DIR=str(tmp_path / "data")),
     )
     assert proc.returncode == 2
-    assert proc.stderr.strip() == f"error: prompts file {tmp_path / 'nope.csv'} cannot be read (No such file or directory)"
+    assert proc.stderr.strip() == f"error: prompts file {tmp_path / 'nope.csv'}: file not found"

@@ -93,6 +93,8 @@ def test_a_provider_without_a_key_fails_on_its_side_only(shared_servers, monkeyp
     errors = [e.value for e in at.error]
     assert len(errors) == 1 and errors[0].startswith("no ANTHROPIC_API_KEY: add it in the sidebar or the environment")
     assert sum(1 for c in at.caption if c.value.startswith("first token")) == 2
+    assert not [b for b in at.button if b.key and b.key.startswith("vote_")]  # nothing to judge with a side failed
+    assert any("No vote for this run: model B failed" in i.value for i in at.info)
 
 
 @pytest.mark.local_models
@@ -128,8 +130,11 @@ def test_history_page_filters_and_offers_csv():
     at = open_page("pages/history.py")
     assert at.title[0].value == "Run history"
     assert len(at.dataframe[0].value) == 2
+    columns = list(at.dataframe[0].value.columns)
+    assert columns[:5] == ["When", "Model", "Prompt", "Answer", "Error"]  # the columns that matter first
+    assert not [c for c in columns if "_" in c], columns  # no raw field names (run_id, ttft_s)
     at.text_input[0].set_value("gemma").run()
-    assert list(at.dataframe[0].value["model"]) == ["gemma-3-270m"]
+    assert list(at.dataframe[0].value["Model"]) == ["gemma-3-270m"]
     at.checkbox[0].check().run()
     assert any("No runs match" in i.value for i in at.info)
 
@@ -137,3 +142,28 @@ def test_history_page_filters_and_offers_csv():
 def test_history_page_with_no_runs_says_how_to_make_one():
     at = open_page("pages/history.py")
     assert any("Compare two models live" in i.value for i in at.info)
+
+
+@pytest.mark.parametrize("blind, expected_notes", [(False, [1, 0]), (True, [0, 0])])
+def test_a_local_server_note_shows_once_and_never_in_blind_mode(shared_servers, monkeypatch, blind, expected_notes):
+    """E.g. "default port taken": said once per session, and never in blind mode (it names the model)."""
+    import dataclasses
+
+    import selector.local as local
+
+    real = local.ensure_server
+
+    def noted(alias, *args, **kwargs):
+        info = real(alias, *args, **kwargs)
+        return dataclasses.replace(info, note=f"port taken: the {alias} server moved") if alias == "gemma-3-270m" else info
+
+    monkeypatch.setattr(local, "ensure_server", noted)
+    at = open_page()
+    at.toggle(key="blind").set_value(blind)
+    at.number_input(key="max_tokens").set_value(4)
+    counts = []
+    for _ in range(2):
+        at.button(key="run").click().run()
+        assert not at.exception, at.exception
+        counts.append(sum("port taken" in i.value for i in at.info))
+    assert counts == expected_notes

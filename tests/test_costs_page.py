@@ -64,7 +64,10 @@ def test_self_hosting_assumptions_change_the_estimate(small_catalogue):
     at.number_input(key="costs_gpu_usd_per_hour").set_value(3.0).run()
     assert table(at).loc["Open 70B", "Self-host $/month"] == pytest.approx(4 * 3.0 * 729.6)
     shown = " ".join(c.value for c in at.caption)
-    assert "gpu_usd_per_hour = 3.0" in shown and "precision = fp16" in shown
+    assert "GPU price per hour: $3" in shown and "Weight precision: fp16" in shown
+    assert "gpu_usd_per_hour" not in shown and "gpus_power_of_two" not in shown and "True" not in shown
+    meanings = " ".join(str(v) for v in at.table[0].value.to_numpy().ravel())
+    assert "seed" not in meanings and "reference_active_params_b" not in meanings
 
 
 def test_four_charts_are_drawn(small_catalogue):
@@ -99,3 +102,35 @@ def test_page_runs_on_the_real_catalogue():
     for benchmark in list(BENCHMARKS)[:3]:
         at.selectbox(key="costs_benchmark").set_value(benchmark).run()
         assert not at.exception
+
+
+def test_charts_are_built_once_per_input(small_catalogue, monkeypatch):
+    """A rerun with the same inputs (e.g. a toggle elsewhere) draws cached charts instead of building them again."""
+    from selector import charts
+
+    calls = []
+    real = charts.cost_vs_volume_figure
+    monkeypatch.setattr(charts, "cost_vs_volume_figure", lambda *a, **k: calls.append(1) or real(*a, **k))
+    at = open_costs_page()
+    assert len(calls) == 1
+    at.toggle(key="costs_log_scale").set_value(True).run()  # changes the monthly chart only
+    assert len(calls) == 1
+    at.number_input(key="costs_requests_per_day").set_value(2000).run()
+    assert len(calls) == 2
+
+
+def test_default_models_are_not_shutting_down_soon():
+    import datetime as dt
+
+    from selector.catalogue import load_catalogue
+
+    catalogue = load_catalogue()
+    at = open_costs_page()
+    today = dt.date.today()
+    chosen = [catalogue.by_id[i] for i in at.multiselect(key="costs_models").value]
+    against = catalogue.by_id[at.selectbox(key="costs_against").value] if "costs_against" in [
+        s.key for s in at.selectbox] else None
+    assert chosen
+    for model in chosen + ([against] if against else []):
+        assert model.status == "active", model.id
+        assert model.shutdown_date is None or (model.shutdown_date - today).days > 365, model.id

@@ -106,3 +106,25 @@ def test_details_side_by_side(catalogue):
     assert mmlu["Beta Open 70B"] == "not reported"
     assert details.loc["Notes", "Acme Large"] == "Flagship model."
     assert details.loc["Parameters", "Beta Open 70B"] == "70.6 B"
+
+
+@pytest.mark.parametrize("status, shutdown, lasting", [
+    ("active", None, True),
+    ("active", "2027-06-01", True),   # more than a year away
+    ("active", "2026-03-01", False),  # shuts down within the year
+    ("deprecated", None, False),
+    ("retired", None, False),
+])
+def test_defaults_skip_models_shutting_down(status, shutdown, lasting):
+    from selector.explore import is_lasting, lasting_defaults
+
+    data = sample_data()
+    data["models"][0].update(status=status)
+    if shutdown:
+        data["models"][0].update(shutdown_date=shutdown, lifecycle_source="https://example.org/lifecycle")
+    catalogue = parse_catalogue(data)
+    model = catalogue.models[0]
+    today = dt.date(2026, 1, 1)
+    assert is_lasting(model, today) is lasting
+    assert (model.id in lasting_defaults(catalogue, [model.id], today)) is lasting
+    assert len(lasting_defaults(catalogue, [], today, count=2)) == 2  # others fill up

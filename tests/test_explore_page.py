@@ -45,8 +45,8 @@ def test_default_view_hides_retired(app):
         (lambda at: at.radio(key="f_open").set_value("open"), ["beta-open-70b", "beta-open-8b"]),
         (lambda at: at.radio(key="f_open").set_value("closed"), ["acme-large", "acme-mini", "gamma-vision"]),
         (lambda at: at.selectbox(key="f_min_context").set_value(200_000), ["acme-large", "gamma-vision"]),
-        (lambda at: at.number_input(key="f_max_input").set_value(1.0), ["acme-mini", "beta-open-70b", "beta-open-8b"]),
-        (lambda at: at.number_input(key="f_max_output").set_value(5.0), ["acme-mini", "beta-open-70b", "beta-open-8b"]),
+        (lambda at: at.number_input(key="f_max_input").set_value(1.0), ["acme-mini", "beta-open-8b"]),
+        (lambda at: at.number_input(key="f_max_output").set_value(5.0), ["acme-mini", "beta-open-8b"]),
         (lambda at: at.multiselect(key="f_modalities").set_value(["image", "audio"]), ["acme-mini"]),
         (lambda at: at.multiselect(key="f_strengths").set_value(["code"]), ["acme-large", "beta-open-70b"]),
         (lambda at: at.multiselect(key="f_languages").set_value(["ja"]), ["gamma-vision"]),
@@ -66,11 +66,23 @@ def test_each_filter_changes_the_rows(app, set_widget, expected):
     assert count_line(app) == f"**{len(expected)} of 6 models**"
 
 
-def test_unknown_price_switch_drops_unpriced_models(app):
+def test_price_limit_drops_unpriced_models_unless_asked(app):
+    """The default price filter works: a limit hides models without a public price, and says so."""
+    assert app.checkbox(key="f_keep_unknown").disabled  # means nothing without a limit
     app.number_input(key="f_max_input").set_value(1.0).run()
-    assert "beta-open-70b" in table_ids(app)
-    app.checkbox(key="f_keep_unknown").uncheck().run()
     assert table_ids(app) == ["acme-mini", "beta-open-8b"]
+    assert any("hides 1 models without a public price" in c.value for c in app.caption)
+    app.checkbox(key="f_keep_unknown").check().run()
+    assert table_ids(app) == ["acme-mini", "beta-open-70b", "beta-open-8b"]
+
+
+def test_unknown_cells_are_empty_not_none(app):
+    """The caption promises an empty cell for an unknown value: the grid's placeholder is '' (default "None")."""
+    app.toggle(key="f_hide_retired").set_value(False).run()
+    app.multiselect(key="details_models").set_value(["beta-open-70b"]).run()
+    [table] = [df for df in app.dataframe if "id" in df.value.columns]
+    assert table.value["input_usd_per_mtok"].isna().any()  # the model without a price is in the table
+    assert table.proto.placeholder == "" and table.proto.HasField("placeholder")
 
 
 def test_empty_result_explains_what_to_widen(app):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -162,3 +163,90 @@ def test_stop_started_here_stops_this_process_servers_not_the_clis(own_servers, 
     assert local.stop_started_here() == []
     status = {row["model"]: row["running"] for row in local.server_status()}
     assert status == {"smollm2-135m-instruct": False, "gemma-3-270m": True}
+
+
+# --- the state file is a cache of the process table -------------------------------------------------
+
+
+@pytest.fixture
+def fake_server(tmp_path):
+    """A process whose command line and environment look like one of our llama.cpp servers of this data
+    directory (it only sleeps): what the state file must never lose track of."""
+    procs = []
+
+    def start(alias: str = "smollm2-135m-instruct", directory=None) -> subprocess.Popen:
+        port = local._free_port()
+        proc = subprocess.Popen(
+            [sys.executable, "-c", "import time; time.sleep(120)", "-m", "llama_cpp.server",
+             "--model", str(tmp_path / "m.gguf"), "--model_alias", alias, "--port", str(port)],
+            env={**os.environ, local.DATA_DIR_ENV: str(directory or data_dir())},
+        )
+        procs.append(proc)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not local._is_our_server(proc.pid):
+            time.sleep(0.05)
+        return proc
+
+    yield start
+    for proc in procs:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
+@pytest.mark.parametrize("damage", ["garbage", "empty object", "deleted", "a list"])
+def test_a_lost_or_corrupted_state_file_is_rebuilt_from_the_running_servers(fake_server, damage, capsys):
+    proc = fake_server()
+    state_file = data_dir() / "local-servers.json"
+    {"garbage": lambda: state_file.write_bytes(b"\x00{not json"), "empty object": lambda: state_file.write_text("{}"),
+     "deleted": lambda: state_file.unlink(missing_ok=True), "a list": lambda: state_file.write_text("[1, 2]")}[damage]()
+    rows = {row["model"]: row for row in local.server_status()}
+    assert rows["smollm2-135m-instruct"]["running"] and rows["smollm2-135m-instruct"]["pid"] == proc.pid
+    assert not rows["gemma-3-270m"]["running"]
+    assert main(["local", "status"]) == 0
+    assert f"smollm2-135m-instruct: running, pid {proc.pid}" in capsys.readouterr().out
+    assert main(["local", "stop"]) == 0  # the server the file had lost is stopped, not orphaned
+    assert "smollm2-135m-instruct: stopped" in capsys.readouterr().out
+    assert proc.wait(timeout=10) is not None and not _alive(proc.pid)
+
+
+def test_servers_of_another_data_directory_are_not_taken_for_ours(fake_server, tmp_path):
+    theirs = fake_server(directory=tmp_path / "someone-else")
+    assert local.discover_servers() == {}
+    assert not any(row["running"] for row in local.server_status())
+    assert main(["local", "stop"]) == 0
+    assert _alive(theirs.pid)
+    assert [i.pid for i in local.discover_servers(tmp_path / "someone-else")["smollm2-135m-instruct"]] == [theirs.pid]
+
+
+@pytest.mark.local_models
+def test_a_server_the_state_file_lost_is_reused_not_started_twice(own_servers):
+    first = local.ensure_server("smollm2-135m-instruct")
+    (data_dir() / "local-servers.json").write_text("garbage")
+    again = local.ensure_server("smollm2-135m-instruct")
+    assert (again.pid, again.port, again.started_here) == (first.pid, first.port, False)
+    assert json.loads((data_dir() / "local-servers.json").read_text())["smollm2-135m-instruct"]["pid"] == first.pid
+
+
+@pytest.mark.local_models
+def test_a_frozen_server_is_replaced_within_seconds_and_the_user_is_told(own_servers):
+    first = local.ensure_server("smollm2-135m-instruct")
+    os.kill(first.pid, signal.SIGSTOP)  # alive, holding its port, answering nothing
+    try:
+        began = time.monotonic()
+        second = local.ensure_server("smollm2-135m-instruct")
+        took = time.monotonic() - began
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(first.pid, signal.SIGCONT)
+    assert second.pid != first.pid and second.started_here
+    assert took < 30, took  # detection takes a few seconds; the rest is the new server's start
+    assert f"(pid {first.pid})" in second.note and "replaced it" in second.note
+    assert local.health(second.port, "smollm2-135m-instruct") and not _alive(first.pid)
+
+
+@pytest.mark.parametrize("port", ["99999", "0", "-1"])
+def test_cli_local_serve_refuses_a_port_out_of_range(port, capsys):
+    assert main(["local", "serve", "--model", "smollm2-135m-instruct", "--port", port]) == 2
+    err = capsys.readouterr().err
+    assert err == f"error: --port must be a TCP port between 1 and 65535 (got {port})\n"
+    assert local.server_status()[0]["running"] is False

@@ -103,3 +103,29 @@ def test_report_includes_this_sessions_live_runs(media):
     assert [s["text"] for s in data["live_runs"][0]["sides"]] == ["Tea, calmly.", "Coffee!"]
     md = served_bytes(media, at.download_button(key="report_download_md").proto.url).decode()
     assert "Which is better, tea or coffee?" in md
+
+
+def test_report_file_names_follow_the_description_and_date(media):
+    """Two projects' reports no longer download under the same name."""
+    import datetime as dt
+
+    at = open_with_answers()
+    at.button(key="report_prepare").click().run()
+    today = dt.date.today().isoformat()
+    names = {fmt: media[-1]._storage.get_file(at.download_button(key=f"report_download_{fmt}").proto.url.rsplit("/", 1)[-1]).filename
+             for fmt in ("html", "md", "json")}
+    assert names == {fmt: f"model-report-support-bot-for-our-help-centre-{today}.{fmt}" for fmt in names}
+
+
+@pytest.mark.parametrize("description, top, expected", [
+    ("Support bot for our help centre", "gpt-4o", "model-report-support-bot-for-our-help-centre-2026-11-30.md"),
+    ("", "gpt-4o", "model-report-gpt-4o-2026-11-30.md"),
+    ("  ¿Qué? / ../../etc  ", None, "model-report-qu-etc-2026-11-30.md"),
+    ("", None, "model-report-no-pick-2026-11-30.md"),
+])
+def test_download_name(description, top, expected):
+    import datetime as dt
+
+    from pages._report import download_name
+
+    assert download_name(description, top, dt.date(2026, 11, 30), "md") == expected

@@ -17,8 +17,10 @@ from selector.routing import (
     SIMPLE,
     Classification,
     catalogue_prices,
+    classifier_failed,
     classify_prompt,
     classify_with_model,
+    fallback_count,
     parse_classifier_answer,
     router_config,
     router_config_yaml,
@@ -70,10 +72,20 @@ def test_a_classifier_model_decides_and_the_heuristic_covers_its_failures():
     prompts = ["What is 2 + 2?", "Design a cache", "Prove it", "Hi"]
     out = classify_with_model(prompts, target, api_key=CANARY, mock_responses=["SIMPLE", "COMPLEX", boom, "hmm"])
     assert [c.label for c in out] == [SIMPLE, COMPLEX, COMPLEX, SIMPLE]
-    assert [c.by for c in out] == ["model", "model", "heuristic", "heuristic"]
+    assert [c.by for c in out] == ["model", "model", "fallback", "fallback"]
+    assert fallback_count(out) == 2 and not classifier_failed(out)  # half is not more than half
     assert "classifier failed" in out[2].detail and "keyword 'prove'" in out[2].detail
     assert "classifier answered 'hmm'" in out[3].detail
     assert "SIMPLE" in CLASSIFIER_PROMPT and "COMPLEX" in CLASSIFIER_PROMPT
+
+
+
+def test_a_classifier_answering_nonsense_is_reported_as_failed():
+    target = resolve_model("gpt-4o-mini")
+    prompts = ["What is 2 + 2?", "Design a cache", "Prove it"]
+    out = classify_with_model(prompts, target, api_key=CANARY, mock_responses=["banana", "42", "SIMPLE"])
+    assert fallback_count(out) == 2 and classifier_failed(out)
+    assert not classifier_failed([]) and fallback_count([]) == 0
 
 
 # --- cost and quality arithmetic -------------------------------------------------------------------------

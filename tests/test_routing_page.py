@@ -28,7 +28,9 @@ def metrics(at) -> dict[str, str]:
 def test_the_example_prompts_route_with_catalogue_prices_and_export_a_config():
     at = open_page()
     assert at.title[0].value == "Routing simulator"
-    assert at.selectbox(key="route_cheap").value == "gpt-4o-mini" and at.selectbox(key="route_strong").value == "gpt-4o"
+    # Defaults are models with no announced shutdown within a year (not gpt-4o, shut down in January).
+    assert at.selectbox(key="route_cheap").value == "claude-haiku-4-5"
+    assert at.selectbox(key="route_strong").value == "claude-sonnet-4-6"
     shown = metrics(at)
     # the example file: 7 short questions, 4 prompts with complexity cues
     assert shown["Routed to the cheap model"] == "64%" and shown["Routed to the strong model"] == "36%"
@@ -42,7 +44,7 @@ def test_the_example_prompts_route_with_catalogue_prices_and_export_a_config():
 
 def test_the_same_model_twice_is_one_clear_message():
     at = open_page()
-    at.selectbox(key="route_strong").set_value("gpt-4o-mini").run()
+    at.selectbox(key="route_strong").set_value(at.selectbox(key="route_cheap").value).run()
     assert at.error and at.error[0].value.startswith("routing needs two different models")
 
 
@@ -59,3 +61,23 @@ def test_a_benchmark_run_gives_measured_costs_and_the_quality_difference():
     assert any(c.value.startswith(f"Costs: measured in benchmark run {run.run_id} over 2 prompt(s)") for c in at.caption)
     # routed: the cheap model on row 1 (passed), the strong one on row 2 (passed) -> same as always strong
     assert any("routed 100%, always strong 100%" in m.value and "+0%" in m.value for m in at.markdown)
+
+
+def test_a_classifier_answering_nonsense_is_not_presented_or_exported_as_a_classification(monkeypatch):
+    import selector.routing as routing
+
+    real = routing.classify_with_model
+    monkeypatch.setattr(routing, "classify_with_model",
+                        lambda prompts, target, **kw: real(prompts, target, api_key=CANARY,
+                                                           mock_responses=["banana"] * len(prompts)))
+    at = open_page()
+    at.radio(key="route_how").set_value("A cheap classifier model").run()
+    at.button(key="route_classify").click().run()
+    assert not at.exception, at.exception
+    [error] = [e.value for e in at.error]
+    assert "The classifier did not work" in error and "for 11 of 11 prompts" in error
+    decisions = at.dataframe[-1].value
+    assert set(decisions["decided by"]) == {"rules (fallback)"}
+    config = next(c.value for c in at.code if "model_list" in c.value)
+    assert "Classify each request with these rules" in config  # the export is the rules' policy
+    assert "with a cheap model" not in config

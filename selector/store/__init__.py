@@ -5,6 +5,10 @@ SELECTOR_DATABASE_URL is set (postgresql://user@host/db), so several people and 
 instances share one history and one arena. SQLAlchemy Core (schema.py), Alembic revisions
 (migrations/versions/, applied on open by migrate.py), one engine per URL (engine.py).
 
+It degrades instead of failing: a busy database is retried with backoff, then raises StoreBusy (a
+StoreError, a SelectorError) saying what was not done; a damaged SQLite file is moved aside and a
+fresh one made, and `Store.notice` says so in one line.
+
 Importing this package does not import SQLAlchemy; `open_store` and `Store` do, when first used.
 """
 
@@ -14,8 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from selector.store.common import (
-    BENCHMARK_FIELDS, DATABASE_URL_ENV, OUTCOMES, RESULT_FIELDS, SCHEMA_VERSION, USER_ENV, VOTES, data_dir,
-    database_url, rows_to_csv, safe_settings, safe_url,
+    BENCHMARK_FIELDS, DATABASE_URL_ENV, OUTCOMES, RESULT_FIELDS, SCHEMA_VERSION, USER_ENV, VOTES, StoreBusy, StoreError,
+    data_dir, database_url, rows_to_csv, safe_settings, safe_url,
 )
 
 if TYPE_CHECKING:
@@ -23,7 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BENCHMARK_FIELDS", "DATABASE_URL_ENV", "OUTCOMES", "RESULT_FIELDS", "SCHEMA_VERSION", "USER_ENV", "VOTES",
-    "Store", "data_dir", "database_url", "open_store", "rows_to_csv", "safe_settings", "safe_url",
+    "Store", "StoreBusy", "StoreError", "data_dir", "database_url", "open_store", "rows_to_csv", "safe_settings", "safe_url",
 ]
 
 

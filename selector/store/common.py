@@ -39,6 +39,14 @@ BENCHMARK_FIELDS = (
 _SECRET_NAME = re.compile(r"(api[_-]?key|secret|password|authorization|bearer|credential)", re.I)
 
 
+class StoreError(SelectorError):
+    """The history cannot be used right now (one line for people); callers that can go on without it do."""
+
+
+class StoreBusy(StoreError):
+    """Another program held the history's lock past every retry: this write or read did not happen."""
+
+
 def data_dir() -> Path:
     """The directory for history and local server state: $SELECTOR_DATA_DIR, else a per-user directory."""
     env = os.environ.get("SELECTOR_DATA_DIR")
@@ -87,10 +95,10 @@ def safe_settings(settings: dict[str, Any]) -> dict[str, Any]:
 
 def clean_name(name: str | None) -> str:
     """A person's name or a tag as stored: one line, trimmed, bounded, key-shaped text redacted."""
-    from selector.report import scrub_text  # lazy: the report module is heavy, names are rare
+    from selector.scrub import scrub
 
     text = " ".join((name or "").split())[:NAME_MAX_CHARS]
-    return scrub_text(text) or ""
+    return scrub(text) or ""
 
 
 def default_who() -> str:

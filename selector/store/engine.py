@@ -7,7 +7,10 @@ import threading
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import NullPool
 
-SQLITE_BUSY_TIMEOUT_S = 10
+# How long one SQLite statement waits for another program's lock; the store then retries a few times
+# with backoff (store.BUSY_RETRIES), so a writer waits about 5 x this at most before giving up.
+# Read at every connection, so tests may lower it.
+SQLITE_BUSY_TIMEOUT_S = 2.0
 _engines: dict[str, Engine] = {}
 _lock = threading.Lock()
 
@@ -37,7 +40,7 @@ def _postgres_engine(url: str) -> Engine:
 def _sqlite_engine(url: str) -> Engine:
     # NullPool: a connection per use, as before the store moved to SQLAlchemy; nothing keeps a file
     # open between calls, and any thread may call.
-    engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
+    engine = create_engine(url, poolclass=NullPool)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
@@ -45,6 +48,7 @@ def _sqlite_engine(url: str) -> Engine:
         # pysqlite's own transaction handling skips DDL.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA journal_mode = WAL")  # readers do not block the writer
         cursor.close()

@@ -3,29 +3,106 @@
 Every method takes a connection from the engine and gives it back, so any thread may call any
 method. Every run and vote records who made it (a name, never an account); nothing named like a
 credential is stored, and URLs lose their user:password and query string.
+
+The history degrades instead of failing: a busy database is retried with backoff, then StoreBusy
+says what was not saved; a damaged SQLite file is moved aside to `<name>.damaged-<timestamp>` and a
+fresh one made, which `Store.notice` says in one line; runs left `running` by a crashed program are
+closed as `interrupted` when the store is next opened.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
+import functools
 import json
+import logging
+import os
+import random
+import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from sqlalchemy import (
-    Connection, Float, Integer, Text, and_, cast, delete, exc, func, insert, literal, null, or_, select, true, union_all,
-    update,
+    Connection, Float, Integer, Text, and_, cast, delete, exc, exists, func, insert, literal, null, or_, select, true,
+    union_all, update,
 )
 
 from selector.errors import SelectorError
 from selector.store import migrate
 from selector.store.common import (
-    BENCHMARK_FIELDS, OUTCOMES, RESULT_FIELDS, VOTES, clean_name, database_url, default_who, safe_settings, safe_url,
-    vote_outcome,
+    BENCHMARK_FIELDS, OUTCOMES, RESULT_FIELDS, VOTES, StoreBusy, StoreError, clean_name, database_url, default_who,
+    safe_settings, safe_url, vote_outcome,
 )
 from selector.store.engine import get_engine
 from selector.store.schema import benchmark_prompts, benchmark_results, results, runs, votes
+
+log = logging.getLogger(__name__)
+
+BUSY_RETRIES = 4  # after the first try; each try waits engine.SQLITE_BUSY_TIMEOUT_S for the lock itself
+BUSY_BACKOFF_S = 0.25  # doubled after each retry, with jitter
+# A run still `running` with nothing saved for this long was left by a program that ended without
+# finishing it (every side and benchmark row is saved as soon as it finishes; a call times out in minutes).
+STALE_RUN_S = 15 * 60
+
+# The layer beneath's errors by kind, most specific first: SQLite primary result codes, PostgreSQL SQLSTATEs.
+_SQLITE_KINDS = {5: "busy", 6: "busy", 11: "damaged", 26: "damaged"}  # BUSY, LOCKED, CORRUPT, NOTADB
+_PG_KINDS = {"55P03": "busy", "40001": "busy", "40P01": "busy"}  # lock_not_available, serialization, deadlock
+_DAMAGED_TEXT = ("file is not a database", "database disk image is malformed")
+
+_opened: set[str] = set()  # URLs checked (integrity, interrupted runs) in this process
+_notices: dict[str, str] = {}  # URL -> what was done to it in this process, in one line
+_open_lock = threading.Lock()
+
+
+def error_kind(error: BaseException) -> str | None:
+    """'busy', 'damaged' or None for a database error (SQLAlchemy's or the driver's)."""
+    original = getattr(error, "orig", None) or error
+    code = getattr(original, "sqlite_errorcode", None)
+    if code is not None and (code & 0xFF) in _SQLITE_KINDS:
+        return _SQLITE_KINDS[code & 0xFF]
+    if getattr(original, "sqlstate", None) in _PG_KINDS:
+        return _PG_KINDS[original.sqlstate]
+    text = str(original).lower()
+    if any(t in text for t in _DAMAGED_TEXT):
+        return "damaged"
+    if "database is locked" in text:
+        return "busy"
+    return None
+
+
+def _retrying(rerun_after_repair: bool = True):
+    """Run a one-transaction method again while the database is busy (bounded, with backoff); when the
+    SQLite file turns out damaged, move it aside and run the method once more on a fresh file
+    (`rerun_after_repair`), or say the write was not kept (it refers to rows the damaged file held)."""
+    def decorate(method: Callable) -> Callable:
+        @functools.wraps(method)
+        def wrapper(self: "Store", *args, **kwargs):
+            repaired = False
+            delay = BUSY_BACKOFF_S
+            for attempt in range(BUSY_RETRIES + 1):
+                try:
+                    return method(self, *args, **kwargs)
+                except exc.DBAPIError as error:
+                    kind = error_kind(error)
+                    if kind == "damaged" and self.backend == "sqlite" and not repaired:
+                        self._repair(_first_line(error))
+                        repaired = True
+                        if rerun_after_repair:
+                            continue
+                        raise StoreError(f"{self.notice}; this {method.__name__.replace('_', ' ')} was not saved "
+                                         "(its run was in the damaged file)") from error
+                    if kind == "busy" and attempt < BUSY_RETRIES:
+                        log.info("history %s is busy; retrying in %.2f s", self.path, delay)
+                        time.sleep(delay * (1 + random.random() / 2))
+                        delay *= 2
+                        continue
+                    raise self._store_error(error, kind, method.__name__) from error
+            raise AssertionError("unreachable")
+        return wrapper
+    return decorate
 
 
 def _now() -> str:
@@ -68,16 +145,83 @@ class Store:
 
     # --- plumbing -----------------------------------------------------------------------------
 
+    @property
+    def notice(self) -> str | None:
+        """One line on what this process did to this database to keep it usable (a damaged file moved
+        aside, runs closed as interrupted), for pages and the CLI to show; None when nothing."""
+        return _notices.get(self.url)
+
     @contextmanager
     def _connect(self, write: bool = False) -> Iterator[Connection]:
-        """A connection in a transaction (committed on success); database errors become SelectorError."""
+        """A connection in a transaction (committed on success). Database errors pass through to
+        `_retrying`, which retries, repairs or turns them into StoreError."""
+        with self.engine.connect().execution_options(write=write) as conn, conn.begin():
+            yield conn
+
+    def _store_error(self, error: exc.DBAPIError, kind: str | None, action: str) -> StoreError:
+        what = action.replace("_", " ")
+        if kind == "busy":
+            return StoreBusy(f"history {self.path} is busy (another program holds its lock): {what} was not "
+                             f"done after {BUSY_RETRIES + 1} tries; try again")
+        if isinstance(error, exc.IntegrityError):
+            return StoreError(f"history {self.path}: {_first_line(error)}")
+        hint = ""
+        if self.backend == "sqlite" and getattr(getattr(error, "orig", None), "sqlite_errorcode", 0) & 0xFF in (8, 14):
+            hint = "; make its directory writable or set SELECTOR_DATA_DIR"  # READONLY, CANTOPEN
+        verb = "opened" if action == "migrate" else "used"
+        return StoreError(f"history {self.path} cannot be {verb}: {_first_line(error)}{hint}")
+
+    def _repair(self, reason: str) -> None:
+        """Move a damaged SQLite file aside (with its WAL) and make a fresh, migrated one in its place."""
+        path = Path(self.path)
         try:
-            with self.engine.connect().execution_options(write=write) as conn, conn.begin():
-                yield conn
-        except exc.IntegrityError as error:
-            raise SelectorError(f"history {self.path}: {_first_line(error)}") from error
-        except exc.DBAPIError as error:
-            raise SelectorError(f"history {self.path} cannot be used: {_first_line(error)}") from error
+            with open(path.with_name(path.name + ".repair-lock"), "w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)  # two programs finding the damage move it once
+                if self._damage(path) is None:
+                    return  # another program has already made a fresh one
+                stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+                target = path.with_name(f"{path.name}.damaged-{stamp}")
+                n = 1
+                while target.exists():
+                    n += 1
+                    target = path.with_name(f"{path.name}.damaged-{stamp}-{n}")
+                self.engine.dispose()
+                os.replace(path, target)
+                for suffix in ("-wal", "-journal"):  # the damaged file's pending pages go with it
+                    side = path.with_name(path.name + suffix)
+                    if side.exists():
+                        os.replace(side, target.with_name(target.name + suffix))
+                shm = path.with_name(path.name + "-shm")
+                if shm.exists():
+                    shm.unlink()
+        except OSError as error:
+            raise StoreError(f"history {path} is damaged ({reason}) and cannot be moved aside "
+                             f"({error.strerror}); move or delete it, or set SELECTOR_DATA_DIR") from None
+        reason = " ".join(reason.split())  # one line, whatever sqlite said
+        notice = (f"history {path} was damaged ({reason}): moved aside to {target.name}, "
+                  "a fresh history was started")
+        _notices[self.url] = notice
+        log.warning("%s", notice)
+        self.migrate()
+
+    def _damage(self, path: Path) -> str | None:
+        """Why this SQLite file is damaged (sqlite's own words), None when it is sound or absent."""
+        import sqlite3
+
+        if not path.exists() or path.stat().st_size == 0:
+            return None
+        try:
+            con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=float(BUSY_RETRIES))
+            try:
+                found = [row[0] for row in con.execute("PRAGMA quick_check(1)")]
+            finally:
+                con.close()
+        except sqlite3.DatabaseError as error:
+            return str(error) if error_kind(error) == "damaged" else None
+        if found == ["ok"]:
+            return None
+        detail = " ".join(str(found[0] if found else "").replace("*** in database main ***", "").split())
+        return f"integrity check failed: {detail}" if detail else "integrity check failed"
 
     def _who(self, who: str | None) -> str:
         return clean_name(who if who is not None else self.who if self.who is not None else default_who())
@@ -92,12 +236,39 @@ class Store:
                                           set_={k: stmt.excluded[k] for k in row if k not in keys})
         conn.execute(stmt)
 
+    @_retrying()
     def migrate(self) -> None:
         """Create or upgrade the schema to the newest revision (a no-op when it is there)."""
-        try:
-            migrate.upgrade(self.engine, str(self.path))
-        except exc.DBAPIError as error:
-            raise SelectorError(f"history {self.path} cannot be opened: {_first_line(error)}") from error
+        migrate.upgrade(self.engine, str(self.path))
+
+    def check(self) -> None:
+        """Bring the schema up to date; the first time in a process also move a damaged SQLite file aside
+        (integrity check) and close runs a crashed program left `running` as `interrupted`."""
+        with _open_lock:
+            first = self.url not in _opened
+            if first and self.backend == "sqlite":
+                reason = self._damage(Path(self.path))
+                if reason is not None:
+                    self._repair(reason)
+            self.migrate()
+            if first:
+                closed = self.close_interrupted()
+                if closed:
+                    log.info("history %s: %d run(s) left running by an earlier program closed as interrupted",
+                             self.path, closed)
+                _opened.add(self.url)
+
+    @_retrying()
+    def close_interrupted(self, quiet_s: float = STALE_RUN_S) -> int:
+        """Mark runs still `running` with nothing saved for `quiet_s` seconds as `interrupted`; how many."""
+        cutoff = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=quiet_s)).isoformat(timespec="milliseconds")
+        recent = or_(
+            exists().where(results.c.run_id == runs.c.id, results.c.finished_at >= cutoff),
+            exists().where(benchmark_results.c.run_id == runs.c.id, benchmark_results.c.finished_at >= cutoff),
+        )
+        with self._connect(write=True) as conn:
+            return conn.execute(update(runs).where(runs.c.status == "running", runs.c.created_at < cutoff, ~recent)
+                                .values(status="interrupted")).rowcount
 
     def dispose(self) -> None:
         """Close pooled connections (before a test drops the database)."""
@@ -105,6 +276,7 @@ class Store:
 
     # --- runs -----------------------------------------------------------------------------------
 
+    @_retrying()
     def start_run(
         self, prompt: str, system: str | None = None, settings: dict[str, Any] | None = None,
         kind: str = "compare", blind: bool = False, who: str | None = None,
@@ -116,6 +288,7 @@ class Store:
         with self._connect(write=True) as conn:
             return int(conn.execute(insert(runs).values(row)).inserted_primary_key[0])
 
+    @_retrying(rerun_after_repair=False)
     def save_result(self, run_id: int, side: str, result: dict[str, Any]) -> None:
         """Record one side's outcome (call it as soon as that side finishes)."""
         row = {name: result.get(name) for name in RESULT_FIELDS}
@@ -128,10 +301,13 @@ class Store:
             self._upsert(conn, results, {"run_id": run_id, "side": side, **row, "finished_at": _now()},
                          ("run_id", "side"))
 
+    @_retrying(rerun_after_repair=False)
     def finish_run(self, run_id: int, wall_s: float | None, status: str = "done") -> None:
+        """Close a run: done, stopped (by the person) or interrupted."""
         with self._connect(write=True) as conn:
             conn.execute(update(runs).where(runs.c.id == run_id).values(wall_s=wall_s, status=status))
 
+    @_retrying()
     def get_run(self, run_id: int) -> dict[str, Any]:
         """One run with its results keyed by side."""
         with self._connect() as conn:
@@ -144,6 +320,7 @@ class Store:
         out["settings"] = json.loads(out["settings"])
         return out
 
+    @_retrying()
     def query(
         self, model: str | None = None, text: str | None = None, kind: str | None = None,
         since: dt.date | None = None, until: dt.date | None = None, voted: bool | None = None,
@@ -177,6 +354,7 @@ class Store:
 
     # --- votes ----------------------------------------------------------------------------------
 
+    @_retrying(rerun_after_repair=False)
     def set_vote(self, run_id: int, vote: str, who: str | None = None, tag: str | None = None) -> None:
         """Store the verdict on a comparison ('a', 'b', 'tie' or 'both_bad') on the run and as a vote
         (left = side a, right = side b); a second verdict by the same person replaces the first."""
@@ -194,6 +372,7 @@ class Store:
                     run_id=run_id, left_model=models["a"], right_model=models["b"], outcome=vote_outcome(vote),
                     who=who, tag=clean_name(tag) or None, created_at=_now()))
 
+    @_retrying(rerun_after_repair=False)
     def add_vote(
         self, left_model: str, right_model: str, outcome: str, run_id: int | None = None,
         tag: str | None = None, who: str | None = None,
@@ -215,6 +394,7 @@ class Store:
                     raise SelectorError(f"history has no run with id {run_id}")
             return int(conn.execute(insert(votes).values(row)).inserted_primary_key[0])
 
+    @_retrying()
     def list_votes(
         self, tag: str | None = None, who: str | None = None, since: dt.date | dt.datetime | str | None = None,
     ) -> list[dict[str, Any]]:
@@ -238,10 +418,15 @@ class Store:
         rows = [{"run_id": run_id, "row": p.index, "prompt": p.prompt, "expected": p.expected, "check_kind": p.check}
                 for p in prompts]
         if rows:
-            with self._connect(write=True) as conn:
-                conn.execute(insert(benchmark_prompts), rows)
+            self._save_prompts(rows)
         return run_id
 
+    @_retrying(rerun_after_repair=False)
+    def _save_prompts(self, rows: list[dict[str, Any]]) -> None:
+        with self._connect(write=True) as conn:
+            conn.execute(insert(benchmark_prompts), rows)
+
+    @_retrying(rerun_after_repair=False)
     def save_benchmark_result(self, run_id: int, result: dict[str, Any]) -> None:
         """Record one prompt on one model (call it as soon as that call finishes)."""
         row = {name: result.get(name) for name in BENCHMARK_FIELDS}
@@ -251,6 +436,7 @@ class Store:
             self._upsert(conn, benchmark_results, {"run_id": run_id, **row, "finished_at": _now()},
                          ("run_id", "model", "row"))
 
+    @_retrying()
     def get_benchmark(self, run_id: int) -> dict[str, Any]:
         """One benchmark run: the run row, its prompts and its results (by row, then model)."""
         with self._connect() as conn:
@@ -268,6 +454,7 @@ class Store:
         out["results"] = [dict(r) for r in found]
         return out
 
+    @_retrying()
     def list_benchmarks(self, limit: int = 100) -> list[dict[str, Any]]:
         """Benchmark runs, newest first: id, created_at, source, status, settings, wall_s, who, result count."""
         count = (select(func.count()).select_from(benchmark_results)
@@ -307,7 +494,8 @@ def _first_line(error: Exception) -> str:
 
 
 def open_store(location: str | Path | None = None, who: str | None = None) -> Store:
-    """The store (default: $SELECTOR_DATABASE_URL, else history.sqlite3 in the data directory), migrated."""
+    """The store (default: $SELECTOR_DATABASE_URL, else history.sqlite3 in the data directory), migrated;
+    the first open in a process also checks it (see Store.check)."""
     store = Store(location, who=who)
-    store.migrate()
+    store.check()
     return store

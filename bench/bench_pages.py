@@ -1,0 +1,204 @@
+"""How fast the app feels in a real browser: page switches, a questionnaire submit, first visits.
+
+Serves the app with `streamlit run` on a free loopback port, drives Debian's chromium with Playwright
+(as tests/conftest.py does) and times, from the click (or the navigation) until Streamlit's script has
+finished and the page's content is drawn:
+- a switch from the sidebar to the Guide (a text page), the Costs page and the Explorer;
+- a questionnaire submit on "Get a recommendation" until the results show;
+- the first visit to every page, each in a fresh browser session.
+Times are medians in ms; ratios are to the text page (the Guide), the goal being Costs <= 2x,
+submit <= 1x and every first visit <= 1 s on a quiet machine.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM_CANDIDATES = ["/usr/lib/chromium/chromium", "/usr/bin/chromium"]
+REPEATS = 3
+# url path -> sidebar label (app.py's st.Page titles)
+PAGES = {
+    "": "Home", "guide": "Guide", "recommend": "Get a recommendation", "explore": "Explore the catalogue",
+    "costs": "Costs", "compare": "Compare two models live", "arena": "Arena leaderboard",
+    "benchmark": "Benchmark your prompts", "routing": "Routing simulator", "history": "Run history",
+}
+SWITCHES = {"guide": "Guide", "costs": "Costs", "explore": "Explore the catalogue"}
+
+# The page is drawn: script finished, a heading shown, and every plotly chart has its SVG.
+DRAWN_JS = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+  if (!document.querySelector('[data-testid="stMain"] h1')) return false;
+  const charts = document.querySelectorAll('[data-testid="stPlotlyChart"]');
+  return Array.from(charts).every(c => c.querySelector('.main-svg'));
+}"""
+
+RESULTS_JS = """() => Array.from(document.querySelectorAll('[data-testid="stMain"] h2'))
+  .some(h => h.innerText.trim() === 'Recommendation')"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def _served_app(data_dir: Path):
+    """`streamlit run app.py` on a free loopback port with its own data directory; yields the base URL."""
+    port = _free_port()
+    env = dict(os.environ, SELECTOR_DATA_DIR=str(data_dir), LITELLM_LOCAL_MODEL_COST_MAP="True")
+    env.pop("SELECTOR_DATABASE_URL", None)
+    with open(data_dir / "streamlit.log", "w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+             "--server.port", str(port), "--server.address", "127.0.0.1",
+             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
+                        if resp.status == 200:
+                            break
+                except OSError:
+                    if time.monotonic() > deadline or proc.poll() is not None:
+                        raise RuntimeError(f"streamlit did not become healthy; see {data_dir / 'streamlit.log'}")
+                    time.sleep(0.3)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+            subprocess.run([sys.executable, "-m", "selector", "local", "stop"], cwd=ROOT, env=env,
+                           capture_output=True, timeout=60, check=False)
+
+
+def _visit(context, url: str) -> float:
+    """Seconds from navigation to the page drawn, in a new tab of `context`."""
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    start = time.perf_counter()
+    page.goto(url)
+    try:
+        page.wait_for_function(DRAWN_JS, timeout=60_000, polling=20)
+    except Exception as exc:
+        raise RuntimeError(f"first visit to {url}: the page was not drawn within 60 s ({exc})") from exc
+    elapsed = time.perf_counter() - start
+    page.close()
+    return elapsed
+
+
+def _timed_rerun(page, action, what: str, arrived_js: str) -> float:
+    """Seconds from `action()` (a click) until `arrived_js` holds and the page is drawn.
+
+    Streamlit's script state alone cannot tell: a fast rerun can go from notRunning to notRunning
+    without the browser ever drawing "running", so each caller names what the new page shows.
+    """
+    start = time.perf_counter()
+    action()
+    try:
+        page.wait_for_function(f"() => ({arrived_js})() && ({DRAWN_JS})()", timeout=60_000, polling=10)
+    except Exception as exc:
+        raise RuntimeError(f"{what}: the page was not drawn within 60 s ({exc})") from exc
+    return time.perf_counter() - start
+
+
+def _ms(seconds: list[float]) -> float:
+    return round(1000 * statistics.median(seconds), 1)
+
+
+def measure(url: str, browser) -> dict:
+    """The figures, from a served app at `url` and a Playwright browser."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    cold_home_s = _visit(context, f"{url}/")  # the server's first run: imports, catalogue load
+    context.close()
+
+    first_visit: dict[str, float] = {}
+    for path in PAGES:
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        first_visit[path or "home"] = _visit(context, f"{url}/{path}")
+        context.close()
+
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(f"{url}/")
+    page.wait_for_function(DRAWN_JS, timeout=60_000)
+    nav = page.locator('[data-testid="stSidebarNav"]')
+    switches: dict[str, list[float]] = {path: [] for path in SWITCHES}
+    for _ in range(REPEATS):
+        for path, label in SWITCHES.items():
+            link = nav.get_by_role("link", name=label, exact=True)
+            before = page.locator('[data-testid="stMain"] h1').first.inner_text()
+            arrived = (f"() => location.pathname.endsWith('/{path}') && "
+                       f"document.querySelector('[data-testid=\"stMain\"] h1')?.innerText !== {before!r}")
+            switches[path].append(_timed_rerun(page, link.click, f"switch to {label}", arrived))
+
+    submits: list[float] = []
+    for _ in range(REPEATS):
+        page.goto(f"{url}/recommend")
+        page.wait_for_function(DRAWN_JS, timeout=60_000)
+        button = page.get_by_role("button", name="Recommend", exact=True)
+
+        def submit() -> None:
+            button.click()
+
+        submits.append(_timed_rerun(page, submit, "questionnaire submit", RESULTS_JS))
+    context.close()
+
+    text_ms = _ms(switches["guide"])
+    switch_ms = {path: _ms(times) for path, times in switches.items()}
+    first_ms = {path: round(1000 * s, 1) for path, s in first_visit.items()}
+    submit_ms = _ms(submits)
+    return {
+        "repeats": REPEATS,
+        "server_first_run_ms": round(1000 * cold_home_s, 1),
+        "page_switch_ms": switch_ms,
+        "page_switch_ratio_to_text": {p: round(v / text_ms, 2) for p, v in switch_ms.items()},
+        "submit_to_results_ms": submit_ms,
+        "submit_ratio_to_text": round(submit_ms / text_ms, 2),
+        "first_visit_ms": first_ms,
+        "first_visit_ratio_to_text": {p: round(v / first_ms["guide"], 2) for p, v in first_ms.items()},
+        "first_visit_max_ms": max(first_ms.values()),
+        "goals": {"costs_ratio_max": 2.0, "submit_ratio_max": 1.0, "first_visit_max_ms": 1000},
+    }
+
+
+def run() -> dict:
+    path = next((p for p in CHROMIUM_CANDIDATES if os.path.exists(p)), None)
+    if path is None:
+        return {"skipped": "chromium is not installed (apt-get install chromium)"}
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory(prefix="bench-pages-") as tmp, _served_app(Path(tmp)) as url, \
+            sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=path,
+            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking"],
+        )
+        try:
+            return measure(url, browser)
+        finally:
+            browser.close()
+
+
+if __name__ == "__main__":
+    import json
+
+    print(json.dumps(run(), indent=2))
