@@ -58,11 +58,10 @@ def _opened(history):
 
 
 def cmd_recommend(args: argparse.Namespace) -> int:
-    import json
-
+    """The ranking as the report's facts: its JSON dump, or its Markdown (no live runs)."""
     from selector.answers import load_answers
     from selector.catalogue import load_catalogue, unknown_id_message
-    from selector.recommendation import to_markdown
+    from selector.report import prepare_report, render
     from selector.scoring import first_pick, recommend
 
     if args.top < 1:
@@ -81,10 +80,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         from selector.sensitivity import find_changes
 
         recommendation.changes = find_changes(catalogue, answers, first_pick=first_pick)
-    if args.format == "json":
-        print(json.dumps(recommendation.to_dict(), indent=2))
-    else:
-        print(to_markdown(recommendation), end="")
+    print(render(prepare_report(recommendation), args.format), end="")
     return 0
 
 
@@ -154,6 +150,47 @@ def _side_target(spec: str, own_base: str | None, shared_base: str | None):
     return resolve_model(spec, api_base=shared_base)
 
 
+def _bench_preflight(args: argparse.Namespace, rows, targets, settings, judge):
+    """The spending cap and the run's cost estimate, said on the terminal unless --json."""
+    from selector.catalogue import load_catalogue
+    from selector.preflight import check_cap, preflight
+
+    cap = check_cap(args.max_cost)
+    estimate = preflight([r.prompt for r in rows], targets, settings.max_tokens, load_catalogue(),
+                         concurrency=args.concurrency, judge=judge,
+                         judged_rows=[r.index for r in rows if r.check == "judge"] if judge else ())
+    if not args.json:
+        print(estimate.summary())
+        for note in estimate.notes:
+            print(f"note: {note}", file=sys.stderr)
+        if cap is not None and (estimate.cost_usd is None or estimate.cost_usd > cap):
+            print(f"note: the estimate is above the spending cap of ${cap:.4f}: the run stops at the cap", file=sys.stderr)
+    return cap, estimate
+
+
+def _print_bench_summary(run, rows, targets, traffic) -> None:
+    """Each model's latency, cost and quality, then the paired comparisons, as lines of text."""
+    from selector import benchmark
+
+    def fmt(value, spec: str, unit: str = "") -> str:
+        return "unknown" if value is None else f"{value:{spec}}{unit}"
+
+    print(f"{len(rows)} prompts x {len(targets)} models, {run.status} in {run.wall_s:.1f} s"
+          + (f" (history run {run.run_id})" if run.run_id else ""))
+    for s in run.summaries(traffic):
+        quality = "no expected answers" if s.quality is None else f"{s.quality:.0%} ({s.passed}/{s.checked})"
+        print(f"== {s.label}: {s.succeeded}/{s.rows} succeeded; latency p50 {fmt(s.latency_p50_s, '.2f', ' s')}, "
+              f"p95 {fmt(s.latency_p95_s, '.2f', ' s')}; TTFT p50 {fmt(s.ttft_p50_s, '.2f', ' s')}, "
+              f"p95 {fmt(s.ttft_p95_s, '.2f', ' s')}; {fmt(s.output_tokens_mean, '.1f')} output tokens; "
+              f"cost/request {fmt(s.cost_per_request_usd, '.6f')}"
+              + (f"; monthly {fmt(s.monthly_cost_usd, ',.2f')}" if traffic else "") + f"; quality {quality}")
+    print(f"percentiles: {benchmark.PERCENTILE_METHOD}")
+    for comparison in run.paired_comparisons():
+        print(f"-- {comparison.metric}, {comparison.test}: {comparison.verdict}")
+    if run.stop_reason:
+        print(run.stop_reason)
+
+
 def cmd_bench_prompts(args: argparse.Namespace) -> int:
     """Exit 0 when every model answered at least one prompt (failed rows are counted in its success
     rate), 1 when every call of some model failed, 2 for bad input (nothing is run)."""
@@ -179,41 +216,13 @@ def cmd_bench_prompts(args: argparse.Namespace) -> int:
         from selector.answers import load_answers
 
         traffic = load_answers(args.answers).traffic
-    from selector.catalogue import load_catalogue
-    from selector.preflight import check_cap, preflight
-
-    cap = check_cap(args.max_cost)
-    estimate = preflight([r.prompt for r in rows], targets, settings.max_tokens, load_catalogue(),
-                         concurrency=args.concurrency, judge=judge,
-                         judged_rows=[r.index for r in rows if r.check == "judge"] if judge else ())
-    if not args.json:
-        print(estimate.summary())
-        for note in estimate.notes:
-            print(f"note: {note}", file=sys.stderr)
-        if cap is not None and (estimate.cost_usd is None or estimate.cost_usd > cap):
-            print(f"note: the estimate is above the spending cap of ${cap:.4f}: the run stops at the cap", file=sys.stderr)
+    cap, estimate = _bench_preflight(args, rows, targets, settings, judge)
     run = benchmark.run_benchmark(rows, targets, settings, concurrency=args.concurrency, history=history,
                                   judge=judge, source=args.prompts, max_cost_usd=cap, preflight=estimate)
     if args.json:
         print(json.dumps(run.to_dict(traffic) | {"preflight": estimate.to_dict(), "max_cost_usd": cap}, indent=2))
     else:
-        def fmt(value, spec: str, unit: str = "") -> str:
-            return "unknown" if value is None else f"{value:{spec}}{unit}"
-
-        print(f"{len(rows)} prompts x {len(targets)} models, {run.status} in {run.wall_s:.1f} s"
-              + (f" (history run {run.run_id})" if run.run_id else ""))
-        for s in run.summaries(traffic):
-            quality = "no expected answers" if s.quality is None else f"{s.quality:.0%} ({s.passed}/{s.checked})"
-            print(f"== {s.label}: {s.succeeded}/{s.rows} succeeded; latency p50 {fmt(s.latency_p50_s, '.2f', ' s')}, "
-                  f"p95 {fmt(s.latency_p95_s, '.2f', ' s')}; TTFT p50 {fmt(s.ttft_p50_s, '.2f', ' s')}, "
-                  f"p95 {fmt(s.ttft_p95_s, '.2f', ' s')}; {fmt(s.output_tokens_mean, '.1f')} output tokens; "
-                  f"cost/request {fmt(s.cost_per_request_usd, '.6f')}"
-                  + (f"; monthly {fmt(s.monthly_cost_usd, ',.2f')}" if traffic else "") + f"; quality {quality}")
-        print(f"percentiles: {benchmark.PERCENTILE_METHOD}")
-        for comparison in run.paired_comparisons():
-            print(f"-- {comparison.metric}, {comparison.test}: {comparison.verdict}")
-        if run.stop_reason:
-            print(run.stop_reason)
+        _print_bench_summary(run, rows, targets, traffic)
     failed = run.every_call_failed()
     for model in failed:
         first = next(r.error for r in run.results if r.model == model and r.error)
@@ -295,10 +304,7 @@ def cmd_local(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m selector", description="Choose a large language model.")
-    sub = parser.add_subparsers(dest="command", required=True)
-
+def _add_catalog(sub) -> None:
     catalog = sub.add_parser("catalog", help="check the model catalogue")
     catalog_sub = catalog.add_subparsers(dest="action", required=True)
     validate = catalog_sub.add_parser("validate", help="validate a catalogue file (default data/models.yaml)")
@@ -321,16 +327,21 @@ def build_parser() -> argparse.ArgumentParser:
     missing.add_argument("--price-map", default=None, help="a LiteLLM-format JSON map (default: the installed litellm's)")
     missing.set_defaults(handler=cmd_catalog_missing)
 
+
+def _add_recommend(sub) -> None:
     recommend = sub.add_parser("recommend", help="rank models for a questionnaire's answers")
     recommend.add_argument("--answers", required=True, help="YAML or JSON file of answers")
     recommend.add_argument("--catalogue", default=None)
     recommend.add_argument("--only", default=None, help="comma-separated catalogue ids to choose among")
     recommend.add_argument("--top", type=int, default=3)
-    recommend.add_argument("--format", choices=["json", "md"], default="md")
+    recommend.add_argument("--format", choices=["json", "md"], default="md",
+                           help="json: the report's facts (the same shape as `report --format json`); md: the report")
     recommend.add_argument("--changes", action="store_true",
                            help="also work out what would change the answer (about 80 more rankings, ~0.3 s)")
     recommend.set_defaults(handler=cmd_recommend)
 
+
+def _add_compare(sub) -> None:
     compare = sub.add_parser("compare", help="run one prompt on two models side by side")
     compare.add_argument("--a", required=True, help="catalogue id or LiteLLM model string")
     compare.add_argument("--b", required=True)
@@ -349,6 +360,8 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--no-history", action="store_true", help="do not record this run in the history")
     compare.set_defaults(handler=cmd_compare)
 
+
+def _add_bench_prompts(sub) -> None:
     bench = sub.add_parser(
         "bench-prompts", help="run a CSV/JSONL prompt file on 2-6 models and summarise latency, cost and quality",
         description="Exit codes: 0 every model answered at least one prompt; 1 every call of some model failed; "
@@ -368,6 +381,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="spending cap: no call starts that could take the run past it; finished rows are kept")
     bench.set_defaults(handler=cmd_bench_prompts)
 
+
+def _add_report(sub) -> None:
     report = sub.add_parser("report", help="write a recommendation report")
     report.add_argument("--answers", required=True)
     report.add_argument("--format", choices=["html", "md", "json"], required=True)
@@ -379,12 +394,21 @@ def build_parser() -> argparse.ArgumentParser:
                         help="also print the HTML report to PDF with chromium (default path: --out with .pdf)")
     report.set_defaults(handler=cmd_report)
 
+
+def _add_local(sub) -> None:
     local = sub.add_parser("local", help="the bundled local models")
     local.add_argument("action", choices=["serve", "status", "stop"])
     local.add_argument("--model", default=None, help="one bundled model (default: both)")
     local.add_argument("--port", type=int, default=None, help="port for `serve` (with --model)")
     local.add_argument("--json", action="store_true", help="`status` as JSON")
     local.set_defaults(handler=cmd_local)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m selector", description="Choose a large language model.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for add in (_add_catalog, _add_recommend, _add_compare, _add_bench_prompts, _add_report, _add_local):
+        add(sub)
     return parser
 
 

@@ -1,6 +1,6 @@
 """The engine's result: ranked picks with score parts and reasons, exclusions, and their words.
 
-The report, the costs page and the CLI reuse Recommendation; to_dict() is the CLI's JSON shape.
+The report (selector.report) turns a Recommendation into its facts: the one JSON shape and every written format.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from selector.answers import Answers
 from selector.catalogue import Model
-from selector.rules import LIFECYCLE_EXCLUSION_DAYS, PART_LABELS
+from selector.rules import LIFECYCLE_EXCLUSION_DAYS
 
 if TYPE_CHECKING:  # imported for annotations only: serving and capability import this module's peers
     from selector.capability import Estimate
@@ -40,9 +40,6 @@ class ScorePart:
     weight: float
     contribution: float
     note: str = ""
-
-    def to_dict(self) -> dict:
-        return {"score": round(self.value, 4), "weight": self.weight, "contribution": round(self.contribution, 4)}
 
 
 class Failure:
@@ -90,9 +87,6 @@ class Exclusion:
     def reasons(self) -> list[str]:
         return [failure.reason for failure in self.failures]
 
-    def to_dict(self) -> dict:
-        return {"id": self.model.id, "reasons": self.reasons}
-
 
 @dataclass
 class Pick:
@@ -108,34 +102,6 @@ class Pick:
     capability: Estimate | None = None
     serving: Serving | None = None
 
-    def to_dict(self) -> dict:
-        latency = self.latency
-        estimate = self.capability
-        return {
-            "rank": self.rank,
-            "id": self.model.id,
-            "name": self.model.name,
-            "score": round(self.score, 4),
-            "score_parts": {name: part.to_dict() for name, part in self.score_parts.items()},
-            "reasons": self.reasons,
-            "monthly_cost_usd": None if self.monthly_cost_usd is None else round(self.monthly_cost_usd, 2),
-            "cost_basis": self.cost_basis,
-            "served_as": self.serving.mode if self.serving else None,
-            "offer": self.serving.offer_key if self.serving else None,
-            "latency_ms": None if latency is None else {
-                "p50_first_token": round(latency.p50_ms, 1), "p95_first_token": round(latency.p95_ms, 1),
-                "p95_full_reply": None if latency.reply_p95_ms is None else round(latency.reply_p95_ms, 1),
-                "thinking_effort": latency.effort, "basis": latency.basis,
-                "low": round(latency.p50_ms, 1), "high": round(latency.p95_ms, 1),
-            },
-            "capability": None if estimate is None else {
-                "point": round(estimate.point, 4), "low": round(estimate.low, 4), "high": round(estimate.high, 4),
-                "basis": estimate.basis, "evidence": estimate.evidence,
-            },
-            "shutdown_date": self.model.shutdown_date.isoformat() if self.model.shutdown_date else None,
-            "tradeoff": self.tradeoff,
-        }
-
 
 @dataclass(slots=True)
 class Unrated:
@@ -149,11 +115,6 @@ class Unrated:
     def advice(self) -> str:
         return (f"not enough evidence to rank: no published benchmark or rating; measure it on your prompts "
                 f"(Benchmark page, or `python -m selector bench-prompts --models {self.model.id} FILE`)")
-
-    def to_dict(self) -> dict:
-        cost = self.monthly_cost_usd
-        return {"id": self.model.id, "name": self.model.name, "reason": self.advice,
-                "monthly_cost_usd": None if cost is None else round(cost, 2), "cost_basis": self.cost_basis}
 
 
 @dataclass
@@ -189,21 +150,6 @@ class Recommendation:
     @property
     def runner_up(self) -> Pick | None:
         return self.picks[1] if len(self.picks) > 1 else None
-
-    def to_dict(self) -> dict:
-        runner = self.runner_up
-        return {
-            "recommendations": [pick.to_dict() for pick in self.picks],
-            "runner_up": {"id": runner.model.id, "tradeoff": runner.tradeoff} if runner else None,
-            "excluded": [exclusion.to_dict() for exclusion in self.excluded],
-            "binding": self.binding,
-            "margin": self.margin,
-            "warnings": self.warnings,
-            "unrated": [u.to_dict() for u in self.unrated],
-            "what_would_change": [c.to_dict() for c in self.changes],
-            "answers": self.answers.model_dump(mode="json"),
-            "catalogue": {"path": self.catalogue_path, "as_of": self.as_of, "models": self.catalogue_models},
-        }
 
 
 def format_ms(value: float) -> str:
@@ -366,47 +312,3 @@ def describe_closest(excluded: list[Exclusion]) -> str:
         f"{count} requirement{'s' if count > 1 else ''}: {misses}. The most common obstacle is "
         f"{CONSTRAINT_LABELS.get(common, common)} ({kinds[common]} of {len(relevant)} models)."
     )
-
-
-
-def to_markdown(recommendation: Recommendation) -> str:
-    """The recommendation as Markdown (the CLI's --format md)."""
-    r = recommendation
-    lines = [f"# Recommendation{': ' + r.answers.description if r.answers.description else ''}", ""]
-    lines.append(
-        f"Catalogue {r.catalogue_path} (as of {r.as_of}): {r.catalogue_models} models, "
-        f"{r.candidates} meet every requirement, {len(r.excluded)} excluded."
-    )
-    lines.append("")
-    if r.binding:
-        lines += [r.binding, ""]
-    if r.margin:
-        lines += [r.margin, ""]
-    for warning in r.warnings:
-        lines += [f"Warning: {warning}", ""]
-    for pick in r.picks:
-        cost = format_money(pick.monthly_cost_usd)
-        lines.append(f"## {pick.rank}. {pick.model.name} (`{pick.model.id}`): score {pick.score:.2f}, {cost}/month")
-        lines.append("")
-        lines += [f"- {reason}" for reason in pick.reasons]
-        parts = ", ".join(
-            f"{PART_LABELS[name]} {part.value:.2f} (weight {part.weight:g})" for name, part in pick.score_parts.items()
-        )
-        lines += [f"- Score parts: {parts}.", ""]
-        if pick.tradeoff:
-            lines += [f"Trade-off: {pick.tradeoff}", ""]
-    if r.unrated:
-        lines += ["## Not enough evidence to rank", ""]
-        lines += [f"- {u.model.name} (`{u.model.id}`): {u.advice}" for u in r.unrated]
-        lines.append("")
-    if r.changes:
-        lines += ["## What would change the answer", ""]
-        lines += [f"- {c.sentence}" for c in r.changes]
-        lines.append("")
-    if r.excluded:
-        lines += ["## Excluded", ""]
-        outside = [e.model.id for e in r.excluded if e.failures[0].constraint == "allow"]
-        lines += [f"- `{e.model.id}`: {'; '.join(e.reasons)}" for e in r.excluded if e.failures[0].constraint != "allow"]
-        if outside:
-            lines.append(f"- {len(outside)} model(s) not in the approved list: {', '.join(outside)}")
-    return "\n".join(lines).rstrip() + "\n"
