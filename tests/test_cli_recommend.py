@@ -60,7 +60,8 @@ def test_json_output_has_the_documented_shape(files):
     first = data["recommendations"][0]
     assert set(first) >= {"rank", "id", "name", "score", "score_parts", "reasons", "monthly_cost_usd"}
     assert first["rank"] == 1 and first["name"] == "ALPHA" and first["monthly_cost_usd"] == pytest.approx(54.72)
-    assert data["excluded"] == [{"id": "gamma", "reasons": ["context 16,000 < required 32,000"]}]
+    assert [{"id": e["id"], "reasons": e["reasons"]} for e in data["excluded"]] == [
+        {"id": "gamma", "reasons": ["context 16,000 < required 32,000"]}]
     assert data["catalogue"]["models"] == 4 and data["catalogue"]["as_of"] == "2026-11-01"
     assert data["catalogue"]["path"].endswith("models.yaml")
 
@@ -69,9 +70,9 @@ def test_markdown_output_lists_picks_reasons_and_exclusions(files):
     catalogue, answers = files
     result = cli("--answers", str(answers), "--catalogue", str(catalogue))
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("# Recommendation: test")
-    assert "## 1. ALPHA (`alpha`)" in result.stdout and "Trade-off:" in result.stdout
-    assert "- `gamma`: context 16,000 < required 32,000" in result.stdout
+    assert result.stdout.startswith("# Model recommendation report")  # the report's template, no second writer
+    assert "### 1. ALPHA" in result.stdout and "Trade-off:" in result.stdout
+    assert "| GAMMA (gamma) | context 16,000 \\< required 32,000 |" in result.stdout
 
 
 def test_only_restricts_the_choice(files):
@@ -79,7 +80,8 @@ def test_only_restricts_the_choice(files):
     result = cli("--answers", str(answers), "--catalogue", str(catalogue), "--only", "beta,delta", "--format", "json")
     data = json.loads(result.stdout)
     assert [p["id"] for p in data["recommendations"]] == ["beta", "delta"]
-    assert {"id": "alpha", "reasons": ["not in the approved list"]} in data["excluded"]
+    assert {"id": "alpha", "reasons": ["not in the approved list"]} in [
+        {"id": e["id"], "reasons": e["reasons"]} for e in data["excluded"]]
 
 
 @pytest.mark.parametrize(
@@ -132,3 +134,32 @@ def test_changes_add_what_would_change_the_answer(files):
     changes = json.loads(result.stdout)["what_would_change"]
     assert changes and all({"field", "threshold", "direction", "new_first_id", "sentence"} <= set(c) for c in changes)
     assert all(c["new_first_id"] != "alpha" for c in changes)  # each names a different first pick (or none)
+
+
+def test_recommend_json_is_the_report_json(files, tmp_path):
+    """One JSON shape: `recommend --format json` prints what `report --format json` writes for the same answers."""
+    from selector.cli import main
+
+    catalogue, answers = files
+    result = cli("--answers", str(answers), "--catalogue", str(catalogue), "--format", "json", "--changes")
+    assert result.returncode == 0, result.stderr
+    printed = json.loads(result.stdout)
+    out = tmp_path / "report.json"
+    assert main(["report", "--answers", str(answers), "--catalogue", str(catalogue), "--format", "json",
+                 "--out", str(out)]) == 0
+    written = json.loads(out.read_text())
+    assert set(printed) == set(written) and "picks" not in printed
+    printed.pop("generated_at"), written.pop("generated_at")
+    assert printed == written
+
+
+def test_recommend_markdown_is_the_report_markdown(files, tmp_path):
+    from selector.cli import main
+
+    catalogue, answers = files
+    printed = cli("--answers", str(answers), "--catalogue", str(catalogue), "--changes").stdout
+    out = tmp_path / "report.md"
+    assert main(["report", "--answers", str(answers), "--catalogue", str(catalogue), "--format", "md",
+                 "--out", str(out)]) == 0
+    strip = lambda text: [line for line in text.splitlines() if not line.startswith("Generated ")]  # noqa: E731
+    assert strip(printed) == strip(out.read_text())

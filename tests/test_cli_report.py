@@ -13,7 +13,7 @@ import yaml
 
 from selector.cli import main
 from selector.history import open_history
-from selector.report import find_chromium
+from selector.report import SCHEMA_VERSION, find_chromium
 
 ROOT = Path(__file__).resolve().parent.parent
 SUPPORT = ROOT / "data" / "examples" / "support-bot.yaml"
@@ -37,7 +37,7 @@ def test_each_format_is_written(tmp_path, capsys, fmt):
     assert f"report written to {out}" in capsys.readouterr().out
     if fmt == "json":
         data = json.loads(text)
-        assert data["schema_version"] == 1 and len(data["picks"]) == 3
+        assert data["schema_version"] == SCHEMA_VERSION and len(data["recommendations"]) == 3
     if fmt == "html":
         assert text.count("* plotly.js v") == 1
 
@@ -52,7 +52,7 @@ def test_top_option_and_runs_from_history(tmp_path):
     assert main(["report", "--answers", str(SUPPORT), "--format", "json", "--out", str(out), "--top", "2",
                  "--runs", str(run_id)]) == 0
     data = json.loads(out.read_text())
-    assert len(data["picks"]) == 2
+    assert len(data["recommendations"]) == 2
     [run] = data["live_runs"]
     assert run["prompt"] == "Say hi" and run["vote"] == "b"
     assert [s["text"] for s in run["sides"]] == ["Hi there", "Hello!"]

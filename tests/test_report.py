@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from html.parser import HTMLParser
@@ -10,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from markupsafe import escape
 
 from selector.answers import load_answers, parse_answers
 from selector.catalogue import load_catalogue
@@ -26,6 +26,7 @@ from selector.report import (
     render,
     write_pdf,
 )
+from selector.recommendation import format_money
 from selector.scoring import recommend
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,14 +93,14 @@ def test_json_has_everything_as_data(catalogue, path):
     data = json.loads(render(build(catalogue, answers), "json"))
     assert data["schema_version"] == SCHEMA_VERSION
     assert data["answers"]["description"] == answers.description
-    assert [p["id"] for p in data["picks"]] == [p.model.id for p in rec.picks]
+    assert [p["id"] for p in data["recommendations"]] == [p.model.id for p in rec.picks]
     assert data["runner_up"]["id"] == rec.picks[1].model.id and data["runner_up"]["tradeoff"] == rec.picks[1].tradeoff
     assert {e["id"] for e in data["excluded"]} == {e.model.id for e in rec.excluded}
     assert all(e["reasons"] for e in data["excluded"])
     for pick, row in zip(rec.picks, data["costs"]["rows"]):
         assert row["id"] == pick.model.id
         assert row["monthly_usd"] == pytest.approx(pick.monthly_cost_usd, abs=0.01)
-        assert set(data["picks"][pick.rank - 1]["score_parts"]) == set(pick.score_parts)
+        assert set(data["recommendations"][pick.rank - 1]["score_parts"]) == set(pick.score_parts)
     assert data["catalogue"]["as_of"] == catalogue.as_of.isoformat()
     sources = {s["id"]: s for s in data["sources"]}
     for pick in rec.picks:
@@ -137,15 +138,17 @@ def test_html_is_self_contained_printable_and_names_the_top_pick(catalogue, path
     assert not [a for t, a in parser.tags if t == "script" and a.get("src")]  # nothing fetched: renders offline
     assert not [a for t, a in parser.tags if t == "link" and a.get("rel") == "stylesheet"]
     assert "@media print" in page
-    assert f'<strong class="top-pick">{html.escape(rec.top.model.name)}</strong>' in page
+    assert f'<strong class="top-pick">{escape(rec.top.model.name)}</strong>' in page
     headings = [h for h in ("Your answers", "Ranked picks", "Excluded models", "Sources of the prices used",
                             "Assumptions", "LiteLLM Router configuration") if f">{h}" in page]
     assert len(headings) == 6
+    text = "".join(parser.text)
     for exclusion in rec.excluded:
-        assert html.escape("; ".join(exclusion.reasons)) in page
+        assert "; ".join(exclusion.reasons) in text
+    links = {a.get("href") for t, a in parser.tags if t == "a"}
     for pick in rec.picks:
-        if pick.model.price_source:
-            assert html.escape(pick.model.price_source) in page
+        if pick.model.price_source and pick.model.price_source.startswith("http"):
+            assert pick.model.price_source in links
 
 
 def test_html_stays_under_the_size_target(catalogue):
@@ -156,7 +159,7 @@ def test_html_stays_under_the_size_target(catalogue):
 def test_no_model_qualifies_still_gives_a_report(catalogue):
     answers = parse_answers({"description": "impossible", "context_tokens": 19_000_000}, catalogue=catalogue)
     report = build(catalogue, answers)
-    assert report.data["picks"] == [] and report.data["binding"]
+    assert report.facts.recommendations == [] and report.facts.binding
     for fmt in FORMATS:
         assert "impossible" in render(report, fmt)
     assert "nothing to route to" in render(report, "md")
@@ -179,7 +182,7 @@ def test_hostile_text_in_description_and_model_answer_produces_no_markup(catalog
     assert all(not any(k.startswith("on") for k in attrs) for _, attrs in parser.tags)
     text = "".join(parser.text)
     assert text.count(HOSTILE) >= 3  # description twice (header, answers table), prompt, model answer
-    assert html.escape(HOSTILE) in page and HOSTILE not in page
+    assert escape(HOSTILE) in page and HOSTILE not in page
 
     markdown = render(report, "md")
     outside_fences = re.sub(r"^(`{3,})text\n.*?\n\1$", "", markdown, flags=re.S | re.M)
@@ -221,12 +224,12 @@ def test_no_api_key_in_any_format(catalogue, monkeypatch):
         )
     answers = parse_answers({"description": f"uses {SECRET}"}, catalogue=catalogue)
     report = build(catalogue, answers, load_runs(history, "all"))
-    assert report.data["live_runs"], "the run must be in the report for this test to mean anything"
+    assert report.facts.live_runs, "the run must be in the report for this test to mean anything"
     for fmt in FORMATS:
         text = render(report, fmt)
         assert "SECRET" not in text, fmt
         assert "[redacted]" in text
-    config = report.data["router_config"]["yaml"]
+    config = report.facts.router_config.yaml
     assert "os.environ/" in config and "sk-" not in config
 
 
@@ -237,7 +240,7 @@ def test_no_api_key_in_any_format(catalogue, monkeypatch):
 def test_router_config_parses_and_falls_back_to_the_runner_up(catalogue, path):
     answers = load_answers(path, catalogue)
     rec = recommend(catalogue, answers)
-    config = yaml.safe_load(build(catalogue, answers).data["router_config"]["yaml"])
+    config = yaml.safe_load(build(catalogue, answers).facts.router_config.yaml)
     top, runner = rec.picks[0], rec.picks[1]
     assert [m["model_name"] for m in config["model_list"]] == [top.model.id, runner.model.id]
     assert config["router_settings"]["fallbacks"] == [{top.model.id: [runner.model.id]}]
@@ -252,7 +255,7 @@ def test_router_config_parses_and_falls_back_to_the_runner_up(catalogue, path):
 
 def test_router_config_uses_the_provider_key_names(catalogue):
     answers = parse_answers({"allow": ["gpt-4o-mini", "claude-haiku-4-5"]}, catalogue=catalogue)
-    config = build(catalogue, answers).data["router_config"]["config"]
+    config = build(catalogue, answers).facts.router_config.model_dump()["config"]
     keys = {e["litellm_params"]["model"]: e["litellm_params"]["api_key"] for e in config["model_list"]}
     assert keys == {"gpt-4o-mini": "os.environ/OPENAI_API_KEY", "claude-haiku-4-5-20251001": "os.environ/ANTHROPIC_API_KEY"}
 
@@ -264,7 +267,7 @@ def test_router_config_is_accepted_by_litellm_router(catalogue, monkeypatch):
 
     litellm = import_litellm()
     answers = load_answers(ROOT / "data" / "examples" / "support-bot.yaml", catalogue)
-    config = yaml.safe_load(build(catalogue, answers).data["router_config"]["yaml"])
+    config = yaml.safe_load(build(catalogue, answers).facts.router_config.yaml)
     router = litellm.Router(model_list=config["model_list"], **config["router_settings"])
     names = [m["model_name"] for m in config["model_list"]]
     for name in names:  # both deployments are registered under the names the fallback rule uses
@@ -305,9 +308,111 @@ def test_every_format_carries_what_would_change_unrated_models_and_intervals(cat
     sentence = rec.changes[0].sentence
     data = json.loads(render(report, "json"))
     assert data["what_would_change"][0]["sentence"] == sentence
-    assert all({"point", "low", "high"} <= set(p["capability"]) for p in data["picks"])
+    assert all({"point", "low", "high"} <= set(p["capability"]) for p in data["recommendations"])
     assert [u["id"] for u in data["unrated"]] == [u.model.id for u in rec.unrated]
     markdown, html = render(report, "md"), render(report, "html")
     assert "## What would change the answer" in markdown and md_text(sentence) in markdown
     assert 'id="changes"' in html and "What would change the answer" in html
     assert rec.unrated and rec.unrated[0].model.name.split()[0] in markdown
+
+
+# --- the fact model ------------------------------------------------------------------------------------
+
+INJECTION = "<script>alert(1)</script> ![x](http://evil) [click](http://evil)"
+
+
+def hostile_catalogue():
+    from catalogue_samples import bench, entry
+
+    from selector.catalogue import parse_catalogue
+
+    return parse_catalogue({"models": [
+        entry("evil", name=INJECTION, benchmarks={"mmlu": bench("mmlu", 90)}),
+        entry("plain", benchmarks={"mmlu": bench("mmlu", 70)}),
+        entry("small", context_tokens=4000, name="Small " + INJECTION),
+    ]}, "hostile.yaml")
+
+
+def outside_fences(markdown: str) -> str:
+    return re.sub(r"^(`{3,})[a-z]*\n.*?\n\1$", "", markdown, flags=re.S | re.M)
+
+
+def test_a_hostile_model_name_and_prompt_stay_text_in_html_and_markdown():
+    history = open_history()
+    run_id = history.start_run(INJECTION, settings={"max_tokens": 8})
+    history.save_result(run_id, "a", {"model": INJECTION, "text": INJECTION, "output_tokens": 3})
+    cat = hostile_catalogue()
+    report = build(cat, parse_answers({"description": INJECTION}, catalogue=cat), load_runs(history, [run_id]))
+    assert report.facts.top.name == INJECTION and report.facts.excluded[0].name.endswith(INJECTION)
+
+    page = render(report, "html")
+    parser = TagCollector()
+    parser.feed(page)
+    plain = TagCollector()
+    plain.feed(render(build(cat, parse_answers({}, catalogue=cat)), "html"))
+    assert [t for t, _ in parser.tags if t == "script"] == [t for t, _ in plain.tags if t == "script"]  # plotly's only
+    assert not [t for t, _ in parser.tags if t == "img"]
+    assert "http://evil" not in {a.get("href") for t, a in parser.tags if t == "a"}
+    assert "".join(parser.text).count(INJECTION) >= 5  # description, names, prompt, answer: shown as text
+
+    markdown = outside_fences(render(report, "md"))
+    assert not re.search(r"(?<!\\)!\[|(?<!\\)\]\(|(?<!\\)<script", markdown)  # no image, link or HTML
+    assert "!\\[x\\](http://evil)" in markdown and "\\<script>alert(1)\\</script>" in markdown
+
+
+def test_facts_reject_unknown_fields_at_every_level(catalogue):
+    from pydantic import ValidationError
+
+    from selector.report import ReportFacts
+
+    data = build(catalogue, load_answers(EXAMPLES[0], catalogue)).facts.model_dump(mode="json")
+    assert ReportFacts.model_validate(data).model_dump(mode="json") == data  # the dump reads back as is
+    with pytest.raises(ValidationError, match="Extra inputs are not permitted"):
+        ReportFacts.model_validate({**data, "picks": data["recommendations"]})
+    data["recommendations"][0]["colour"] = "red"
+    with pytest.raises(ValidationError, match=r"recommendations\.0\.colour"):
+        ReportFacts.model_validate(data)
+
+
+def test_non_finite_numbers_are_null_and_the_json_is_strict():
+    from selector.report import facts
+
+    row = facts.BreakEvenRow(id="m", name="M", against_id=None, against_name=None, requests_per_day=float("inf"),
+                             sustained_requests_per_day=float("nan"), note="")
+    assert row.requests_per_day is None and row.sustained_requests_per_day is None
+    change = facts.ChangeFacts(field="budget_usd_per_month", label="budget", current=None, threshold=float("-inf"),
+                               direction="below", new_first_id=None, new_first_name=None, sentence="")
+    assert change.threshold is None
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_html_and_markdown_state_the_same_facts(catalogue, path):
+    history = open_history()
+    run_id = hostile_run(history, text="a short answer")
+    report = build(catalogue, load_answers(path, catalogue), load_runs(history, [run_id]))
+    parser = TagCollector()
+    parser.feed(render(report, "html"))
+    page = "".join(parser.text)
+    markdown = render(report, "md")
+    f = report.facts
+    for model_id in ([p.id for p in f.recommendations] + [e.id for e in f.excluded] + [u.id for u in f.unrated]
+                     + [s.id for s in f.sources]):
+        assert model_id in page and model_id in markdown, model_id
+    for money in [r.monthly_usd for r in f.costs.rows]:
+        assert format_money(money) in page and format_money(money) in markdown
+    for run in f.live_runs:
+        assert f"Run {run.id}" in page and f"Run {run.id}" in markdown
+        assert f"vote: {run.vote}" in page and f"vote: {run.vote}" in markdown
+    for warning in f.warnings:
+        assert warning in page and md_text(warning) in markdown
+
+
+def test_the_templates_ship_with_the_package():
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    shipped = project["tool"]["setuptools"]["package-data"]["selector.report"]
+    templates = ROOT / "selector" / "report" / "templates"
+    names = {p.name for pattern in shipped for p in templates.glob(pattern.removeprefix("templates/"))}
+    assert {"report.html.j2", "report.md.j2"} <= names
+    assert names == {p.name for p in templates.iterdir()}

@@ -70,7 +70,7 @@ def test_downloads_are_built_only_when_asked(media):
     assert page.startswith("<!DOCTYPE html>")
     assert f'<strong class="top-pick">{top.name}</strong>' in page
     data = json.loads(served_bytes(media, at.download_button(key="report_download_json").proto.url))
-    assert data["picks"][0]["id"] == top.id
+    assert data["recommendations"][0]["id"] == top.id
     assert data["answers"]["description"] == "Support bot for our help centre"
 
 

@@ -115,11 +115,11 @@ def test_the_report_shows_the_paired_statistics_of_the_benchmark_runs_it_include
                         mock_responses={"gpt-4o": [str(2 * i) for i in range(1, 13)], "gpt-4o-mini": ["no"] * 12})
     catalogue = load_catalogue()
     report = prepare_report(recommend(catalogue, Answers(), top=2), [history.get_run(run.run_id)])
-    (entry,) = report.data["benchmark_statistics"]
-    assert report.data["live_runs"] == []  # a benchmark run is not a live comparison
-    passes = next(c for c in entry["comparisons"] if c["metric"] == "pass rate")
-    assert (passes["a_only"], passes["b_only"], passes["significant"]) == (12, 0, True)
-    assert passes["p_value"] == pytest.approx(2 / 2 ** 12)
+    (entry,) = report.facts.benchmark_statistics
+    assert report.facts.live_runs == []  # a benchmark run is not a live comparison
+    passes = next(c for c in entry.comparisons if c.metric == "pass rate")
+    assert (passes.a_only, passes.b_only, passes.significant) == (12, 0, True)
+    assert passes.p_value == pytest.approx(2 / 2 ** 12)
     markdown = render(report, "md")
     assert "## Benchmark statistics" in markdown and f"### Benchmark run {run.run_id}" in markdown
     assert "GPT-4o passes more prompts than GPT-4o mini (12 vs 0 discordant" in markdown
