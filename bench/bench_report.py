@@ -46,3 +46,9 @@ def run() -> dict:
     figures["html_size_mb_largest"] = round(largest_mb, 2)
     figures["targets_met"] = worst_s < 1.0 and largest_mb < 6.0
     return figures
+
+
+if __name__ == "__main__":
+    import json
+
+    print(json.dumps(run(), indent=2))

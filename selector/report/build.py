@@ -25,7 +25,7 @@ from selector.costs import (
 )
 from selector.errors import SelectorError
 from selector.recommendation import CONSTRAINT_LABELS, Pick, Recommendation
-from selector.report import facts as f
+import selector.report.facts as f
 from selector.report.router import router_facts
 from selector.rules import PART_LABELS
 from selector.scrub import scrub
