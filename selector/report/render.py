@@ -11,8 +11,6 @@ import functools
 import json
 import re
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
-
 from selector.errors import SelectorError
 from selector.recommendation import format_money
 from selector.report.build import Report
@@ -100,7 +98,9 @@ def answers_rows(a: Answers) -> list[tuple[str, str]]:
     ]
 
 
-def _environment(markdown: bool) -> Environment:
+def _environment(markdown: bool):
+    from jinja2 import Environment, PackageLoader, StrictUndefined  # only when a template is rendered, not for JSON
+
     env = Environment(
         loader=PackageLoader("selector.report", "templates"), autoescape=not markdown, undefined=StrictUndefined,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, extensions=["jinja2.ext.do"],

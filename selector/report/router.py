@@ -5,7 +5,6 @@ from __future__ import annotations
 import yaml
 
 from selector.recommendation import Pick, Recommendation
-from selector.report.facts import RouterConfig, RouterEntry, RouterFacts, RouterParams, RouterSettings
 
 SELF_HOSTED_API_BASE = "http://YOUR-SERVER:8000/v1"
 SELF_HOSTED_KEY_ENV = "SELF_HOSTED_LLM_API_KEY"
@@ -17,50 +16,52 @@ def _key_env(litellm_model: str) -> str:
     return provider_key_name(Target(spec=litellm_model, label=litellm_model, litellm_model=litellm_model)) or "API_KEY"
 
 
-def _params(pick: Pick) -> RouterParams:
+def _params(pick: Pick) -> dict[str, str]:
+    """How LiteLLM calls this pick: model string, key reference and, where needed, a base URL."""
     model, serving = pick.model, pick.serving
     call_as = serving.call_as if serving is not None and serving.mode in ("api", "offer") else None
     if call_as is None and not model.open_weights:
         call_as = model.litellm_id
     if call_as is None and model.open_weights:
-        return RouterParams(model=f"openai/{model.id}", api_base=SELF_HOSTED_API_BASE,
-                            api_key=f"os.environ/{SELF_HOSTED_KEY_ENV}")
+        return {"model": f"openai/{model.id}", "api_base": SELF_HOSTED_API_BASE,
+                "api_key": f"os.environ/{SELF_HOSTED_KEY_ENV}"}
     if call_as:
-        base = "os.environ/AZURE_AI_API_BASE" if call_as.startswith(("azure/", "azure_ai/")) else None
-        return RouterParams(model=call_as, api_key=f"os.environ/{_key_env(call_as)}", api_base=base)
-    return RouterParams(model=f"{model.provider.lower().replace(' ', '_')}/{model.id}",
-                        api_key=f"os.environ/{model.provider.upper().replace(' ', '_')}_API_KEY")
+        params = {"model": call_as, "api_key": f"os.environ/{_key_env(call_as)}"}
+        if call_as.startswith(("azure/", "azure_ai/")):
+            params["api_base"] = "os.environ/AZURE_AI_API_BASE"
+        return params
+    return {"model": f"{model.provider.lower().replace(' ', '_')}/{model.id}",
+            "api_key": f"os.environ/{model.provider.upper().replace(' ', '_')}_API_KEY"}
 
 
-def router_config(recommendation: Recommendation) -> RouterConfig | None:
-    """The top pick with the runner-up as fallback, or None when no model qualifies."""
+def router_config(recommendation: Recommendation) -> dict | None:
+    """The config (facts.RouterConfig's fields), or None when no model qualifies."""
     picks = recommendation.picks[:2]
     if not picks:
         return None
-    settings = None
+    config: dict = {"model_list": [{"model_name": p.model.id, "litellm_params": _params(p)} for p in picks]}
     if len(picks) == 2:
-        settings = RouterSettings(fallbacks=[{picks[0].model.id: [picks[1].model.id]}], num_retries=2)
-    return RouterConfig(model_list=[RouterEntry(model_name=p.model.id, litellm_params=_params(p)) for p in picks],
-                        router_settings=settings)
+        config["router_settings"] = {"fallbacks": [{picks[0].model.id: [picks[1].model.id]}], "num_retries": 2}
+    return config
 
 
-def router_config_yaml(config: RouterConfig | None) -> str:
+def router_config_yaml(config: dict | None) -> str:
     """The config as a commented YAML file a LiteLLM Router or Proxy reads."""
     if config is None:
         return ""
-    names = [entry.model_name for entry in config.model_list]
+    names = [entry["model_name"] for entry in config["model_list"]]
     head = [
         "# LiteLLM Router / Proxy config: the top pick, with the runner-up as fallback.",
         "# Keys are read from the environment (os.environ/NAME); never write a key into this file.",
     ]
-    if any(entry.litellm_params.api_base == SELF_HOSTED_API_BASE for entry in config.model_list):
+    if any(entry["litellm_params"].get("api_base") == SELF_HOSTED_API_BASE for entry in config["model_list"]):
         head.append(f"# Self-hosted: replace {SELF_HOSTED_API_BASE} with your OpenAI-compatible server (vLLM, llama.cpp,")
         head.append("# Ollama) and openai/<id> with openai/<the model name that server serves>.")
     head.append(f"# Python: Router(model_list=cfg['model_list'], **cfg.get('router_settings', {{}})); call model={names[0]!r}.")
-    body = config.model_dump(mode="json", exclude_none=True)
-    return "\n".join(head) + "\n" + yaml.safe_dump(body, sort_keys=False, default_flow_style=False)
+    return "\n".join(head) + "\n" + yaml.safe_dump(config, sort_keys=False, default_flow_style=False)
 
 
-def router_facts(recommendation: Recommendation) -> RouterFacts:
+def router_facts(recommendation: Recommendation) -> dict:
+    """facts.RouterFacts' fields: the YAML file and the config it holds."""
     config = router_config(recommendation)
-    return RouterFacts(yaml=router_config_yaml(config), config=config)
+    return {"yaml": router_config_yaml(config), "config": config}
