@@ -161,5 +161,7 @@ def test_recommend_markdown_is_the_report_markdown(files, tmp_path):
     out = tmp_path / "report.md"
     assert main(["report", "--answers", str(answers), "--catalogue", str(catalogue), "--format", "md",
                  "--out", str(out)]) == 0
-    strip = lambda text: [line for line in text.splitlines() if not line.startswith("Generated ")]  # noqa: E731
-    assert strip(printed) == strip(out.read_text())
+    def without_date(text: str) -> list[str]:
+        return [line for line in text.splitlines() if not line.startswith("Generated ")]
+
+    assert without_date(printed) == without_date(out.read_text())
