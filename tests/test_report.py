@@ -416,3 +416,24 @@ def test_the_templates_ship_with_the_package():
     names = {p.name for pattern in shipped for p in templates.glob(pattern.removeprefix("templates/"))}
     assert {"report.html.j2", "report.md.j2"} <= names
     assert names == {p.name for p in templates.iterdir()}
+
+
+def test_the_report_imports_no_interface_and_the_engine_no_report():
+    """Imports point one way: pages and cli -> report -> engine (every import, lazy ones included)."""
+    import ast
+
+    def imported(path: Path) -> set[str]:
+        names = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names.add(node.module)
+            elif isinstance(node, ast.Import):
+                names.update(alias.name for alias in node.names)
+        return names
+
+    report_files = sorted((ROOT / "selector" / "report").glob("*.py"))
+    assert len(report_files) >= 5
+    for path in report_files:
+        assert not {n for n in imported(path) if n.split(".")[0] in ("pages", "streamlit") or n == "selector.cli"}, path
+    assert not {n for n in imported(ROOT / "selector" / "recommendation.py") if n.startswith("selector.report")}
+    assert not (ROOT / "selector" / "report.py").exists() and not (ROOT / "selector" / "report_html.py").exists()
