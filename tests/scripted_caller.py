@@ -6,22 +6,27 @@ The script maps a model (a catalogue id, a LiteLLM string, or "*" for any other)
 - a callable: given LiteLLM's kwargs, returns the reply;
 - anything else: the reply to every call.
 A reply is text, streamed back by LiteLLM's own `mock_response`, or an exception, raised the way a
-provider's would be. The fake records every call's kwargs in `calls`.
+provider's would be. With `passthrough=True`, models not in the script are called for real (a local
+server, the loopback fake OpenAI server). The fake records every call's kwargs in `calls`.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from selector.live import import_litellm, resolve_model, use_caller
 
 
+_REAL = object()
+
+
 class ScriptedCaller:
-    def __init__(self, script: dict[str, Any]):
+    def __init__(self, script: dict[str, Any], passthrough: bool = False):
         self.script = dict(script)
+        self.passthrough = passthrough
         self.calls: list[dict[str, Any]] = []
         self._used: dict[str, int] = {}
         self._lock = threading.Lock()
@@ -38,6 +43,8 @@ class ScriptedCaller:
                 except Exception:  # a key that is not a model name (e.g. "*") matches only itself
                     continue
         key = self._names.get(model) or ("*" if "*" in self.script else None)
+        if key is None and self.passthrough:
+            return None
         if key is None:
             raise AssertionError(f"the test's script has no reply for model {model!r} (it has {list(self.script)})")
         return key
@@ -46,6 +53,8 @@ class ScriptedCaller:
         with self._lock:
             self.calls.append(dict(kwargs))
             key = self._key(kwargs["model"])
+            if key is None:
+                return _REAL
             replies = self.script[key]
             if isinstance(replies, list):
                 index = self._used.get(key, 0)
@@ -62,15 +71,17 @@ class ScriptedCaller:
 
     def __call__(self, **kwargs: Any) -> Any:
         reply = self.reply_for(kwargs)
+        if reply is _REAL:
+            return import_litellm().completion(**kwargs)
         if isinstance(reply, BaseException):
             raise reply
         return import_litellm().completion(**kwargs, mock_response=reply)
 
 
 @contextmanager
-def scripted(script: dict[str, Any]) -> Iterator[ScriptedCaller]:
+def scripted(script: dict[str, Any], passthrough: bool = False) -> Iterator[ScriptedCaller]:
     """Every model call inside the block (in any thread) answered from the script."""
-    fake = ScriptedCaller(script)
+    fake = ScriptedCaller(script, passthrough)
     with use_caller(fake):
         yield fake
 
@@ -79,6 +90,3 @@ def per_prompt(rows: Iterable[Any], replies: Iterable[Any]) -> dict[str, Any]:
     """{prompt: reply} for benchmark rows, in order: the script of a model whose calls run concurrently."""
     return {row.prompt: reply for row, reply in zip(rows, replies)}
 
-
-Script = dict[str, Any]
-ReplyFn = Callable[[dict[str, Any]], Any]
