@@ -31,7 +31,7 @@ from typing import Any, Callable, Sequence
 
 from selector.costs import DAYS_PER_MONTH, Traffic
 from selector.errors import SelectorError
-from selector.scrub import scrub_value
+from selector.scrub import register_secret, scrub_value
 
 log = logging.getLogger(__name__)
 
@@ -491,6 +491,8 @@ class BenchmarkJob:
         if not 1 <= self.concurrency <= MAX_CONCURRENCY:
             raise SelectorError(f"concurrency must be between 1 and {MAX_CONCURRENCY} (got {self.concurrency})")
         self.settings = self.settings.checked()
+        for key in self.api_keys.values():
+            register_secret(key)  # scrubbed from every row, error and log line, whatever its shape
         if self.max_cost_usd is not None:
             from selector.preflight import check_cap, preflight
 

@@ -7,6 +7,7 @@ worker threads a session or a benchmark starts inside the block.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -15,6 +16,7 @@ from typing import Any
 
 Caller = Callable[..., Any]
 
+LITELLM_LOGGERS = ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy")
 _override: Caller | None = None
 _lock = threading.Lock()
 
@@ -26,6 +28,9 @@ def import_litellm():
 
     litellm.telemetry = False
     litellm.suppress_debug_info = True
+    if not os.environ.get("LITELLM_LOG"):  # its debug records carry prompts, answers and request headers
+        for name in LITELLM_LOGGERS:
+            logging.getLogger(name).setLevel(logging.WARNING)
     return litellm
 
 

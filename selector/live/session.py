@@ -138,7 +138,8 @@ class LiveRun:
                               error_kind="ModelCallError")
 
     def _work(self, side: str) -> None:
-        result = self._run_side(side)
+        # A model may echo a key it was sent (in the prompt, or a server echoing headers): never kept.
+        result = SideResult(**scrub_value(self._run_side(side).to_record(), self._secrets()))
         try:
             with self._lock:
                 self.results[side] = result
@@ -146,7 +147,7 @@ class LiveRun:
                 if last:
                     self.wall_s = round(time.perf_counter() - self._t0, 4)
             if self.history is not None and self.run_id is not None:
-                record = scrub_value(result.to_record(), self._secrets())
+                record = result.to_record()
                 self._write(f"save side {side}", lambda: self.history.save_result(self.run_id, side, record))
                 if last:
                     status = "stopped" if self.stop_event.is_set() else "done"
@@ -173,7 +174,8 @@ class LiveRun:
                 new = True
                 if kind == "delta":
                     self.shown[side] += payload
-                else:
+                else:  # the final text, scrubbed: what was streamed is replaced by it
+                    self.shown[side] = payload.text
                     done.add(side)
         return new
 
