@@ -401,3 +401,119 @@ def test_usage_reported_by_an_openai_compatible_server_is_used_not_counted():
     assert (res.output_tokens, res.output_tokens_counted) == (USAGE["completion_tokens"], False)
     assert res.input_tokens == USAGE["prompt_tokens"]
     assert res.finish_reason == "stop"
+
+
+# --- the error table -------------------------------------------------------------------------
+
+
+def _status_error(status: int, message: str = "it went wrong"):
+    from selector.live.errors import ServerSaid
+
+    return ServerSaid(status, message)
+
+
+@pytest.mark.parametrize(
+    ("make", "kind"),
+    [
+        (lambda: _status_error(401), "AuthError"),
+        (lambda: _status_error(403), "AuthError"),
+        (lambda: _status_error(429), "RateLimited"),
+        (lambda: _status_error(408), "CallTimeout"),
+        (lambda: _status_error(404), "BadRequest"),
+        (lambda: _status_error(422), "BadRequest"),
+        (lambda: _status_error(400, "the request exceeds the available context size"), "ContextTooLong"),
+        (lambda: _status_error(400, "temperature must be a number"), "BadRequest"),
+        (lambda: _status_error(503), "ServerError"),
+        (lambda: _status_error(500, "Expecting value: line 1 column 1"), "BadResponse"),
+        (lambda: __import__("httpx").ConnectError("refused"), "Unreachable"),
+        (lambda: __import__("httpx").RemoteProtocolError("peer closed connection"), "Unreachable"),
+        (lambda: __import__("json").JSONDecodeError("Expecting value", "<html>", 0), "BadResponse"),
+        (lambda: TimeoutError("slow"), "CallTimeout"),
+        (lambda: KeyError("a bug"), "ModelCallError"),
+    ],
+)
+def test_the_error_table_maps_types_and_status_codes_to_one_kind_each(make, kind):
+    from selector.live.errors import map_error
+
+    err = map_error(make(), resolve_model(CLAUDE), timeout_s=5)
+    assert type(err).__name__ == kind
+    assert "\n" not in str(err) and "anthropic/claude-haiku-4-5" in str(err)
+
+
+def test_every_error_kind_says_what_to_do():
+    from selector.live import ERROR_KINDS
+
+    advice = [k.advice for k in ERROR_KINDS]
+    assert len(set(advice)) == len(advice)
+    assert all(":" in a for a in advice)  # "<what happened>: <what to do>"
+
+
+# --- the session -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("draw", "swapped"), [(0.1, True), (0.9, False)])
+def test_blind_mode_puts_either_model_on_the_left_with_its_own_key(draw, swapped):
+    mini = "openai/gpt-4o-mini"
+    with scripted({CLAUDE: "from claude", mini: "from mini"}) as fake:
+        run = LiveRun(targets={"a": resolve_model(CLAUDE), "b": resolve_model(mini)}, prompt="hi",
+                      settings=CallSettings(max_tokens=8), api_keys={"a": "claude-key-000001", "b": "mini-key-000001"},
+                      blind=True, shuffle=lambda: draw).start()
+        result = run.join(timeout=30)
+    assert run.swapped is swapped
+    left = mini if swapped else CLAUDE
+    assert run.targets["a"].spec == left and result.a.text == ("from mini" if swapped else "from claude")
+    assert {c["model"]: c["api_key"] for c in fake.calls} == {CLAUDE: "claude-key-000001", mini: "mini-key-000001"}
+
+
+def test_without_blind_mode_the_sides_stay_where_they_were_picked():
+    with scripted({"*": "ok"}):
+        run = LiveRun(targets={"a": resolve_model(CLAUDE), "b": resolve_model("openai/gpt-4o-mini")}, prompt="hi",
+                      settings=CallSettings(max_tokens=8), api_keys={"a": CANARY, "b": CANARY},
+                      shuffle=lambda: 0.0).start()
+        run.join(timeout=30)
+    assert not run.swapped and run.targets["a"].spec == CLAUDE
+
+
+def test_updates_stream_each_sides_text_and_end_with_the_final_answers():
+    with scripted({CLAUDE: "Paris is the capital.", "openai/gpt-4o-mini": "Lyon, surely."}):
+        run = LiveRun(targets={"a": resolve_model(CLAUDE), "b": resolve_model("openai/gpt-4o-mini")},
+                      prompt="Capital of France?", settings=CallSettings(max_tokens=16),
+                      api_keys={"a": CANARY, "b": CANARY}).start()
+        seen = list(run.updates())
+    assert seen and set(run.results) == {"a", "b"}
+    assert run.shown == {"a": "Paris is the capital.", "b": "Lyon, surely."}
+    assert all(set(s) == {"a", "b"} for s in seen)
+    assert list(run.updates()) == []  # a rerun of the page after the end: nothing more to wait for
+
+
+def test_a_bug_inside_a_worker_ends_its_side_and_logs_the_traceback(monkeypatch, caplog):
+    import selector.live.session as session
+
+    def broken(*args, **kwargs):
+        return {}["missing"]
+
+    monkeypatch.setattr(session, "run_side", broken)
+    with scripted({"*": "ok"}):
+        result = compare(resolve_model(CLAUDE), resolve_model("openai/gpt-4o-mini"), "hi", CallSettings(max_tokens=8),
+                         api_keys={"a": CANARY, "b": CANARY})
+    assert result.a.error == "internal error: KeyError" and result.b.error == "internal error: KeyError"
+    logged = [r for r in caplog.records if r.name == "selector.live.session" and r.levelname == "ERROR"]
+    assert len(logged) == 2
+    assert all("Traceback" in r.getMessage() and "in broken" in r.getMessage() for r in logged)
+
+
+def test_a_caller_installed_in_a_block_reaches_the_worker_threads_and_is_gone_after():
+    from selector.live import current_caller, use_caller
+
+    seen = []
+
+    def fake(**kwargs):
+        seen.append(threading.current_thread().name)
+        return import_litellm().completion(**kwargs, mock_response="ok")
+
+    with use_caller(fake):
+        assert current_caller() is fake
+        compare(resolve_model(CLAUDE), resolve_model("openai/gpt-4o-mini"), "hi", CallSettings(max_tokens=8),
+                api_keys={"a": CANARY, "b": CANARY})
+    assert len(seen) == 2 and all(name.startswith("live-pump") for name in seen)
+    assert current_caller() is import_litellm().completion
