@@ -8,7 +8,6 @@ arrive as text only (llama.cpp's context overflow, a connection cut mid-stream).
 
 from __future__ import annotations
 
-import email.utils
 import importlib
 import logging
 import re
@@ -170,6 +169,8 @@ def _seconds(value) -> float | None:
         return max(0.0, float(value))
     except (TypeError, ValueError):
         pass
+    import email.utils
+
     try:
         return max(0.0, email.utils.parsedate_to_datetime(value).timestamp() - time.time())
     except (TypeError, ValueError):

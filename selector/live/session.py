@@ -88,6 +88,8 @@ class LiveRun:
             except Exception as exc:  # a locked or broken database must never cost an answer
                 # the store already waits out a busy database (SelectorError after its own retries)
                 if attempt + 1 < HISTORY_ATTEMPTS and not isinstance(exc, SelectorError):
+                    log.debug("history: %s failed (attempt %d), retrying: %s", what, attempt + 1,
+                              scrub(str(exc), self._secrets()))
                     time.sleep(delay)
                     delay *= 2
                     continue

@@ -13,8 +13,6 @@ import logging
 import queue
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -183,8 +181,10 @@ class _SideCall:
         except Exception as exc:  # every failure becomes the side's error, never the caller's
             err = map_error(exc, self.target, self.secrets, self.settings.timeout_s, state.api_base)
             self.result.error, self.result.error_kind = str(err), type(err).__name__
-            log.info("live: %s failed (%s): %s\n%s", self.target.spec, type(err).__name__, err,
-                     scrubbed_traceback(exc, self.secrets))
+            # a known kind is the model's or the network's doing; an unmapped one may be a bug here
+            level = logging.WARNING if type(err) is ModelCallError else logging.INFO
+            log.log(level, "live: %s failed (%s): %s\n%s", self.target.spec, type(err).__name__, err,
+                    scrubbed_traceback(exc, self.secrets))
             return err, exc
         finally:
             pump.close()
@@ -308,6 +308,9 @@ def _probe_empty_stream(kwargs: dict[str, Any], api_base: str, timeout_s: float)
     llama.cpp's server answers a prompt longer than its context with an empty 200 stream; only a
     plain request gets the 400 that explains it (the error table reads it).
     """
+    import urllib.error
+    import urllib.request
+
     body = {"model": kwargs["model"].split("/", 1)[-1], "messages": kwargs["messages"], "max_tokens": 1}
     request = urllib.request.Request(
         f"{api_base.rstrip('/')}/chat/completions", data=json.dumps(body).encode(), method="POST",
@@ -384,6 +387,8 @@ class _Pump:
         except BaseException as exc:  # handed to the reader, which maps and logs it
             if not self._closed.is_set():
                 self.events.put(("error", exc))
+            else:  # the reader gave up on this attempt (deadline, stop): its late error changes nothing
+                log.debug("live: a closed attempt of %s ended with %s", self.target.spec, type(exc).__name__)
 
     def close(self) -> None:
         """Stop reading: close the response so a blocked read ends, and drop whatever comes later."""
