@@ -8,6 +8,7 @@ arrive as text only (llama.cpp's context overflow, a connection cut mid-stream).
 
 from __future__ import annotations
 
+import functools
 import importlib
 import logging
 import re
@@ -93,6 +94,7 @@ ERROR_KINDS: tuple[ErrorKind, ...] = (
 FALLBACK = ErrorKind(ModelCallError, "{name} failed: {type}: {detail}")
 
 
+@functools.lru_cache(maxsize=None)
 def _resolve(name: str) -> type | None:
     module, _, cls = name.rpartition(".")
     try:

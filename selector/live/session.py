@@ -187,6 +187,8 @@ class LiveRun:
         A page calls it on every rerun: text drained by an earlier run stays in `shown`.
         """
         done = set(self.results)
+        if any(self.shown.values()) and len(done) < len(SIDES):
+            yield dict(self.shown)  # a rerun while streaming: what an earlier run already showed
         while len(done) < len(SIDES):
             if self._drain(done):
                 yield dict(self.shown)
