@@ -18,6 +18,7 @@ from pathlib import Path
 from selector.errors import AuthError
 from selector.live.caller import import_litellm
 from selector.live.targets import Target
+from selector.scrub import register_secret
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,7 @@ def find_api_key(target: Target, api_key: str | None) -> str | None:
     Raises AuthError naming the variable when a provider needs a key and none is set.
     """
     if api_key:
+        register_secret(api_key)  # scrubbed from everything written, whatever its shape
         return api_key
     if not target.needs_key:
         return "not-needed"  # OpenAI-compatible local servers ignore it, but the client requires one
@@ -88,6 +90,7 @@ def find_api_key(target: Target, api_key: str | None) -> str | None:
         return None  # present in the environment: LiteLLM reads it itself
     secrets = _secrets_file_keys()
     if len(missing) == 1 and missing[0] in secrets:
+        register_secret(secrets[missing[0]])  # not in the environment, so the scrubber must be told
         return secrets[missing[0]]
     names = " and ".join(missing)
     raise AuthError(f"no {names}: add it in the sidebar or the environment (needed for {target.label})")
