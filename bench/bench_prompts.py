@@ -28,8 +28,9 @@ def run() -> dict:
                                                        benchmark_charts.cost_vs_quality(run.summaries()))), 1),
         "classify_200_prompts_ms": round(1000 * best_of(5, lambda: [routing.classify_prompt(r.prompt) for r in rows]), 2),
     }
-    # A whole run through live.py on LiteLLM's mock_response: the per-call overhead of the seam, pool and history.
-    from selector.live import import_litellm
+    # A whole run through selector/live/ on a scripted caller (LiteLLM's mock_response): the per-call overhead
+    # of the seam, pool and history.
+    from selector.live import import_litellm, use_caller
 
     import_litellm()  # its ~3 s import is not the seam's per-call overhead
     previous = os.environ.get("SELECTOR_DATA_DIR")
@@ -40,11 +41,12 @@ def run() -> dict:
         targets = benchmark.check_models(["gpt-4o-mini", "gpt-4o"])
         small = rows[:20]
         start = time.perf_counter()
-        done = benchmark.run_benchmark(
-            small, targets, benchmark_settings(), concurrency=4, history=open_history(),
-            api_keys={t.spec: "sk-bench-not-a-key" for t in targets},
-            mock_responses={t.spec: ["fine"] * len(small) for t in targets},
-        )
+        litellm = import_litellm()
+        with use_caller(lambda **kwargs: litellm.completion(**kwargs, mock_response="fine")):
+            done = benchmark.run_benchmark(
+                small, targets, benchmark_settings(), concurrency=4, history=open_history(),
+                api_keys={t.spec: "sk-bench-not-a-key" for t in targets},
+            )
         elapsed = time.perf_counter() - start
         figures["mock_run_40_calls_s"] = round(elapsed, 3)
         figures["mock_run_ms_per_call"] = round(1000 * elapsed / len(done.results), 2)

@@ -1,6 +1,6 @@
 """Benchmark on your own prompts: load a prompt file, run it on 2-6 models, summarise per model.
 
-Every call goes through selector/live.py (run_side), so local servers, keys, error mapping and
+Every call goes through selector/live/ (run_side), so local servers, keys, error mapping and
 metrics are the same as on the live comparison page. A failed call is a failed row, never the end
 of the run. Statistics:
 
@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import math
 import re
 import threading
@@ -30,7 +31,9 @@ from typing import Any, Callable, Sequence
 
 from selector.costs import DAYS_PER_MONTH, Traffic
 from selector.errors import SelectorError
-from selector.scrub import scrub_value
+from selector.scrub import register_secret, scrub_value
+
+log = logging.getLogger(__name__)
 
 MAX_ROWS = 200
 MAX_FILE_BYTES = 1_000_000
@@ -421,7 +424,7 @@ def check_models(specs: Sequence[str], catalogue=None, api_bases: dict[str, str]
     return [resolve_model(s, (api_bases or {}).get(s), catalogue) for s in specs]
 
 
-def _grade(result: RowResult, row: PromptRow, judge, settings, api_keys, mock_judge, call=None) -> None:
+def _grade(result: RowResult, row: PromptRow, judge, settings, api_keys, call=None) -> None:
     if not result.ok or row.expected is None:
         return
     if row.check != "judge":
@@ -433,7 +436,7 @@ def _grade(result: RowResult, row: PromptRow, judge, settings, api_keys, mock_ju
 
     verdict = (call or run_side)(judge, judge_prompt(row, result.text),
                        CallSettings(max_tokens=8, temperature=0.0, timeout_s=settings.timeout_s, retries=settings.retries),
-                       api_key=(api_keys or {}).get(judge.spec), mock_response=mock_judge)
+                       api_key=(api_keys or {}).get(judge.spec))
     result.judge_text = verdict.text if verdict.ok else f"judge failed: {verdict.error}"
     result.passed = parse_verdict(verdict.text) if verdict.ok else None
 
@@ -468,9 +471,6 @@ class BenchmarkJob:
     history: Any = None
     judge: Any = None                     # live.Target or None
     source: str = ""
-    # tests: per model spec, one mock_response per row (a str, or an exception to raise)
-    mock_responses: dict[str, Sequence[Any]] = field(default_factory=dict)
-    mock_judge: Any = None
     on_result: Callable[[RowResult], None] | None = None
     max_cost_usd: float | None = None     # the spending cap: no call starts that could take the run past it
     preflight: Any = None                 # preflight.Preflight: each call's estimated cost (computed when None)
@@ -491,6 +491,8 @@ class BenchmarkJob:
         if not 1 <= self.concurrency <= MAX_CONCURRENCY:
             raise SelectorError(f"concurrency must be between 1 and {MAX_CONCURRENCY} (got {self.concurrency})")
         self.settings = self.settings.checked()
+        for key in self.api_keys.values():
+            register_secret(key)  # scrubbed from every row, error and log line, whatever its shape
         if self.max_cost_usd is not None:
             from selector.preflight import check_cap, preflight
 
@@ -560,24 +562,23 @@ class BenchmarkJob:
         estimate = self._reserve(target, row)
         if estimate is None:
             return None
-        mocks = self.mock_responses.get(target.spec)
         side = None
         try:
             side = self._side(target, row.prompt, self.settings, api_key=self.api_keys.get(target.spec),
-                              stop=self.stop_event, mock_response=mocks[row.index - 1] if mocks else None)
+                              stop=self.stop_event)
         finally:  # a call without a known cost (failed, unpriced) counts at its estimate
             self._settle(estimate, side.cost_usd if side is not None else None)
         if side.finish_reason == "stopped" or (self.stop_event.is_set() and not side.ok):
             return None
         result = _to_row_result(side, target, row)
-        _grade(result, row, self.judge, self.settings, self.api_keys, self.mock_judge, call=self._side)
+        _grade(result, row, self.judge, self.settings, self.api_keys, call=self._side)
         with self._lock:
             self.run.results.append(result)
         if self.history is not None and self.run.run_id is not None:
             try:
                 self.history.save_benchmark_result(self.run.run_id, scrub_value(result.to_record()))
-            except SelectorError:
-                pass  # the history is a record, not a reason to lose the result
+            except SelectorError:  # the history is a record, not a reason to lose the result
+                log.warning("benchmark: could not save row %s of %s", row.index, target.spec, exc_info=True)
         if self.on_result is not None:
             self.on_result(result)
         return result
@@ -590,8 +591,8 @@ class BenchmarkJob:
                 for future in [pool.submit(self._call, t, row) for t, row in tasks]:
                     try:
                         future.result()
-                    except Exception:
-                        pass  # run_side never raises for a call; a bug loses one row, not the run
+                    except Exception:  # run_side never raises for a call; a bug loses one row, not the run
+                        log.exception("benchmark: a call failed inside the worker (its row is lost)")
         finally:
             self.run.wall_s = round(time.perf_counter() - self._t0, 4)
             self.run.status = "stopped" if self.stop_event.is_set() or self.capped else "done"
@@ -603,7 +604,7 @@ class BenchmarkJob:
                 try:
                     self.history.finish_run(self.run.run_id, self.run.wall_s, self.run.status)
                 except SelectorError:
-                    pass
+                    log.warning("benchmark: could not close run %s in history", self.run.run_id, exc_info=True)
 
     @property
     def done(self) -> int:

@@ -1,7 +1,7 @@
 """The routing simulator: send simple prompts to a cheap model and complex ones to a strong model.
 
 Each prompt is classified by a transparent heuristic (the first rule that matches decides, and
-the rule is shown), or optionally by a cheap classifier model called through selector/live.py.
+the rule is shown), or optionally by a cheap classifier model called through selector/live/.
 The simulation reports the share routed to each model, the cost against always using the strong
 model, and the quality difference where a benchmark run has checked answers. The policy exports
 as a LiteLLM Router configuration using tag-based routing: the application classifies a request,
@@ -110,15 +110,14 @@ def parse_classifier_answer(text: str) -> str | None:
 
 
 def classify_with_model(prompts: Sequence[str], target, *, api_key: str | None = None,
-                        mock_responses: Sequence[Any] | None = None, timeout_s: float = 60.0) -> list[Classification]:
+                        timeout_s: float = 60.0) -> list[Classification]:
     """Ask a cheap model SIMPLE or COMPLEX for each prompt; where it fails or says neither, the heuristic decides."""
     from selector.live import CallSettings, run_side
 
     settings = CallSettings(max_tokens=5, temperature=0.0, system=CLASSIFIER_PROMPT, timeout_s=timeout_s, retries=1)
     out = []
-    for i, prompt in enumerate(prompts):
-        side = run_side(target, prompt, settings, api_key=api_key,
-                        mock_response=mock_responses[i] if mock_responses else None)
+    for prompt in prompts:
+        side = run_side(target, prompt, settings, api_key=api_key)
         label = parse_classifier_answer(side.text) if side.ok else None
         if label is not None:
             out.append(Classification(label, "model", f"{target.label} answered {side.text.strip()[:20]!r}", by="model"))
@@ -198,55 +197,76 @@ def simulate_routing(
         Decision(row, prompt, c.label, c.rule, c.detail, cheap if c.label == SIMPLE else strong)
         for (row, prompt), c in zip(prompts, classifications)
     ]
-    n_simple = sum(1 for d in decisions if d.label == SIMPLE)
-    share_simple = n_simple / len(decisions)
-    notes: list[str] = []
-    quality_routed = quality_strong = None
-    quality_rows = 0
+    share_simple = sum(1 for d in decisions if d.label == SIMPLE) / len(decisions)
     if run is not None:
-        missing = [m for m in (cheap, strong) if m not in run.models]
-        if missing:
-            raise SelectorError(f"benchmark run {run.run_id} did not measure {', '.join(missing)}")
-        both = [d for d in decisions
-                if (a := run.result_for(cheap, d.row)) is not None and a.ok
-                and (b := run.result_for(strong, d.row)) is not None and b.ok]
-        if len(both) < len(decisions):
-            notes.append(f"{len(decisions) - len(both)} prompt(s) left out: not answered by both models in the run")
-        routed_costs = [run.result_for(d.model, d.row).cost_usd for d in both]
-        strong_costs = [run.result_for(strong, d.row).cost_usd for d in both]
-        known = both and all(c is not None for c in routed_costs + strong_costs)
-        routed = sum(routed_costs) / len(both) if known else None
-        always = sum(strong_costs) / len(both) if known else None
-        basis = f"measured in benchmark run {run.run_id} over {len(both)} prompt(s)"
-        checked = [d for d in both if run.result_for(cheap, d.row).passed is not None
-                   and run.result_for(strong, d.row).passed is not None]
-        quality_rows = len(checked)
-        if checked:
-            quality_routed = sum(bool(run.result_for(d.model, d.row).passed) for d in checked) / len(checked)
-            quality_strong = sum(bool(run.result_for(strong, d.row).passed) for d in checked) / len(checked)
+        costs = _measured_costs(decisions, cheap, strong, run)
     else:
-        prices = prices or {}
-        cheap_price, strong_price = prices.get(cheap), prices.get(strong)
-        routed = always = None
-        if strong_price is not None:
-            always = strong_price
-            if cheap_price is not None:
-                routed = share_simple * cheap_price + (1 - share_simple) * strong_price
-        basis = (f"catalogue prices at {traffic.input_tokens:,} input + {traffic.output_tokens:,} output tokens "
-                 "per request")
-        for model, price in ((cheap, cheap_price), (strong, strong_price)):
-            if price is None:
-                notes.append(f"{model} has no known price, so the cost comparison is unknown")
-    saving = None
-    if routed is not None and always:
-        saving = 1 - routed / always
+        costs = _priced_costs(share_simple, cheap, strong, traffic, prices or {})
+    routed, always = costs.routed, costs.always
     return RoutingReport(
         cheap=cheap, strong=strong, decisions=decisions, share_simple=share_simple, share_complex=1 - share_simple,
-        cost_basis=basis, routed_cost_per_request_usd=routed, strong_cost_per_request_usd=always,
+        cost_basis=costs.basis, routed_cost_per_request_usd=routed, strong_cost_per_request_usd=always,
         routed_monthly_usd=_monthly(routed, traffic), strong_monthly_usd=_monthly(always, traffic),
-        saving_share=saving, quality_routed=quality_routed, quality_strong=quality_strong,
-        quality_rows=quality_rows, notes=notes,
+        saving_share=1 - routed / always if routed is not None and always else None,
+        quality_routed=costs.quality_routed, quality_strong=costs.quality_strong,
+        quality_rows=costs.quality_rows, notes=costs.notes,
     )
+
+
+@dataclass
+class _PolicyCosts:
+    """The cost of one request under routing and under always-strong, and how it was found."""
+
+    routed: float | None
+    always: float | None
+    basis: str
+    notes: list[str] = field(default_factory=list)
+    quality_routed: float | None = None
+    quality_strong: float | None = None
+    quality_rows: int = 0
+
+
+def _measured_costs(decisions: list[Decision], cheap: str, strong: str, run) -> _PolicyCosts:
+    """Costs and quality measured in a benchmark run, over the prompts both models answered."""
+    missing = [m for m in (cheap, strong) if m not in run.models]
+    if missing:
+        raise SelectorError(f"benchmark run {run.run_id} did not measure {', '.join(missing)}")
+    both = [d for d in decisions
+            if (a := run.result_for(cheap, d.row)) is not None and a.ok
+            and (b := run.result_for(strong, d.row)) is not None and b.ok]
+    notes = []
+    if len(both) < len(decisions):
+        notes.append(f"{len(decisions) - len(both)} prompt(s) left out: not answered by both models in the run")
+    routed_costs = [run.result_for(d.model, d.row).cost_usd for d in both]
+    strong_costs = [run.result_for(strong, d.row).cost_usd for d in both]
+    known = both and all(c is not None for c in routed_costs + strong_costs)
+    out = _PolicyCosts(
+        routed=sum(routed_costs) / len(both) if known else None,
+        always=sum(strong_costs) / len(both) if known else None,
+        basis=f"measured in benchmark run {run.run_id} over {len(both)} prompt(s)", notes=notes,
+    )
+    checked = [d for d in both if run.result_for(cheap, d.row).passed is not None
+               and run.result_for(strong, d.row).passed is not None]
+    out.quality_rows = len(checked)
+    if checked:
+        out.quality_routed = sum(bool(run.result_for(d.model, d.row).passed) for d in checked) / len(checked)
+        out.quality_strong = sum(bool(run.result_for(strong, d.row).passed) for d in checked) / len(checked)
+    return out
+
+
+def _priced_costs(share_simple: float, cheap: str, strong: str, traffic: Traffic,
+                  prices: dict[str, float | None]) -> _PolicyCosts:
+    """Costs from per-request prices: routed = share_simple x cheap + share_complex x strong."""
+    cheap_price, strong_price = prices.get(cheap), prices.get(strong)
+    routed = always = None
+    if strong_price is not None:
+        always = strong_price
+        if cheap_price is not None:
+            routed = share_simple * cheap_price + (1 - share_simple) * strong_price
+    basis = f"catalogue prices at {traffic.input_tokens:,} input + {traffic.output_tokens:,} output tokens per request"
+    notes = [f"{model} has no known price, so the cost comparison is unknown"
+             for model, price in ((cheap, cheap_price), (strong, strong_price)) if price is None]
+    return _PolicyCosts(routed=routed, always=always, basis=basis, notes=notes)
 
 
 def catalogue_prices(models: Sequence[str], catalogue, traffic: Traffic) -> dict[str, float | None]:

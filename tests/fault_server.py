@@ -118,7 +118,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif fault == "echo_key":
             auth = self.headers.get("Authorization", "")
             self._headers()
-            said = (body.get("messages") or [{}])[-1].get("content", "")
+            said = " | ".join(m.get("content", "") for m in body.get("messages") or [])  # the system prompt too
             self._send(self._chunk(f"you sent {auth} and said: {said}"))
             self._send(self._chunk(None, "stop"))
             self._send(b"data: [DONE]\n\n")

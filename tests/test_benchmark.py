@@ -31,6 +31,7 @@ from selector.costs import DAYS_PER_MONTH, Traffic
 from selector.errors import SelectorError
 from selector.history import open_history
 from selector.live import CallSettings, import_litellm, resolve_model
+from scripted_caller import per_prompt, scripted
 
 CANARY = "sk-test-CANARY-bench-0123456789abcdef"
 CLAUDE, MINI = "anthropic/claude-haiku-4-5", "gpt-4o-mini"
@@ -186,7 +187,7 @@ def test_bad_model_lists_are_refused_before_anything_runs(models, message):
     assert str(info.value).startswith(message) and "\n" not in str(info.value)
 
 
-# --- runs on providers through mock_response ---------------------------------------------------------
+# --- runs on providers through a scripted caller ---------------------------------------------------------
 
 
 def _litellm_error(name: str, message: str):
@@ -200,13 +201,14 @@ ROWS = [PromptRow(1, "Capital of France?", "Paris", "contains"), PromptRow(2, "T
 def test_a_provider_failing_on_some_rows_records_them_as_failed_and_goes_on():
     history = open_history()
     targets = check_models([CLAUDE, MINI])
-    run = run_benchmark(
-        ROWS, targets, CallSettings(max_tokens=16, retries=0), concurrency=3, history=history, source="mock.csv",
-        api_keys={CLAUDE: CANARY, MINI: CANARY},
-        mock_responses={CLAUDE: ["Paris, of course.", _litellm_error("RateLimitError", f"slow down {CANARY}"),
-                                 "Hello!"],
-                        MINI: ["It is Lyon.", "4", _litellm_error("APIConnectionError", "connection reset")]},
-    )
+    script = {CLAUDE: per_prompt(ROWS, ["Paris, of course.", _litellm_error("RateLimitError", f"slow down {CANARY}"),
+                                        "Hello!"]),
+              MINI: per_prompt(ROWS, ["It is Lyon.", "4", _litellm_error("APIConnectionError", "connection reset")])}
+    with scripted(script):
+        run = run_benchmark(
+            ROWS, targets, CallSettings(max_tokens=16, retries=0), concurrency=3, history=history, source="mock.csv",
+            api_keys={CLAUDE: CANARY, MINI: CANARY},
+        )
     assert run.status == "done" and len(run.results) == 6
     claude, mini = run.summaries(Traffic(requests_per_day=100))
     assert (claude.succeeded, claude.rows, claude.quality) == (2, 3, 1.0)      # row 2 failed: not checked
@@ -230,9 +232,9 @@ def test_a_provider_failing_on_some_rows_records_them_as_failed_and_goes_on():
 
 def test_every_call_failing_for_a_model_is_reported():
     boom = _litellm_error("AuthenticationError", "bad key")
-    run = run_benchmark(ROWS[:2], check_models([CLAUDE, MINI]), CallSettings(max_tokens=8, retries=0),
-                        api_keys={CLAUDE: CANARY, MINI: CANARY},
-                        mock_responses={CLAUDE: [boom, boom], MINI: ["Paris", "4"]})
+    with scripted({CLAUDE: boom, MINI: per_prompt(ROWS, ["Paris", "4"])}):
+        run = run_benchmark(ROWS[:2], check_models([CLAUDE, MINI]), CallSettings(max_tokens=8, retries=0),
+                            api_keys={CLAUDE: CANARY, MINI: CANARY})
     assert run.every_call_failed() == [CLAUDE]
     assert run.summaries()[0].success_rate == 0 and run.summaries()[0].quality is None
 
@@ -240,10 +242,10 @@ def test_every_call_failing_for_a_model_is_reported():
 def test_stop_keeps_what_finished_and_runs_nothing_more():
     history = open_history()
     job = BenchmarkJob(rows=ROWS, targets=check_models([CLAUDE, MINI]), settings=CallSettings(max_tokens=8),
-                       concurrency=1, history=history, api_keys={CLAUDE: CANARY, MINI: CANARY},
-                       mock_responses={CLAUDE: ["a", "b", "c"], MINI: ["d", "e", "f"]})
+                       concurrency=1, history=history, api_keys={CLAUDE: CANARY, MINI: CANARY})
     job.on_result = lambda result: job.stop()
-    run = job.start().join(timeout=60)
+    with scripted({CLAUDE: ["a", "b", "c"], MINI: ["d", "e", "f"]}):
+        run = job.start().join(timeout=60)
     assert run.status == "stopped" and len(run.results) == 1 and run.results[0].model == CLAUDE
     stored = load_run(history, run.run_id)
     assert stored.status == "stopped" and len(stored.results) == 1
@@ -252,13 +254,15 @@ def test_stop_keeps_what_finished_and_runs_nothing_more():
 def test_a_judge_model_grades_rows_marked_judge_with_the_prompt_shown():
     rows = [PromptRow(1, "Capital of France?", "Paris", "judge")]
     assert "Reference answer:\nParis" in benchmark.judge_prompt(rows[0], "It's Paris.")
-    run = run_benchmark(rows, check_models([CLAUDE, MINI]), CallSettings(max_tokens=8),
-                        api_keys={CLAUDE: CANARY, MINI: CANARY, "gpt-4o": CANARY},
-                        mock_responses={CLAUDE: ["It's Paris."], MINI: ["Lyon"]},
-                        judge=resolve_model("gpt-4o"), mock_judge="PASS")
+    with scripted({CLAUDE: "It's Paris.", MINI: "Lyon", "gpt-4o": "PASS"}) as fake:
+        run = run_benchmark(rows, check_models([CLAUDE, MINI]), CallSettings(max_tokens=8),
+                            api_keys={CLAUDE: CANARY, MINI: CANARY, "gpt-4o": CANARY}, judge=resolve_model("gpt-4o"))
+    judged = [c for c in fake.calls if c["model"] == resolve_model("gpt-4o").litellm_model]
+    assert len(judged) == 2 and "Reference answer:\nParis" in judged[0]["messages"][-1]["content"]
     assert run.result_for(CLAUDE, 1).passed is True and run.result_for(CLAUDE, 1).judge_text == "PASS"
-    unjudged = run_benchmark(rows, check_models([CLAUDE, MINI]), CallSettings(max_tokens=8),
-                             api_keys={CLAUDE: CANARY, MINI: CANARY}, mock_responses={CLAUDE: ["x"], MINI: ["y"]})
+    with scripted({CLAUDE: "x", MINI: "y"}):
+        unjudged = run_benchmark(rows, check_models([CLAUDE, MINI]), CallSettings(max_tokens=8),
+                                 api_keys={CLAUDE: CANARY, MINI: CANARY})
     assert unjudged.summaries()[0].quality is None   # no judge picked: judged rows stay unchecked
 
 
@@ -266,10 +270,11 @@ def test_measured_figures_come_from_the_latest_finished_run_per_catalogue_model(
     history = open_history()
     keys = {"gpt-4o": CANARY, MINI: CANARY}
     rows = ROWS[:2]
-    run_benchmark(rows, check_models(["gpt-4o", MINI]), CallSettings(max_tokens=8), history=history,
-                  api_keys=keys, mock_responses={"gpt-4o": ["Paris", "5"], MINI: ["Paris", "4"]})
-    latest = run_benchmark(rows, check_models([MINI, CLAUDE]), CallSettings(max_tokens=8), history=history,
-                           api_keys=keys | {CLAUDE: CANARY}, mock_responses={MINI: ["Lyon", "4"], CLAUDE: ["x", "y"]})
+    with scripted({"gpt-4o": per_prompt(rows, ["Paris", "5"]), MINI: per_prompt(rows, ["Paris", "4"])}):
+        run_benchmark(rows, check_models(["gpt-4o", MINI]), CallSettings(max_tokens=8), history=history, api_keys=keys)
+    with scripted({MINI: per_prompt(rows, ["Lyon", "4"]), CLAUDE: per_prompt(rows, ["x", "y"])}):
+        latest = run_benchmark(rows, check_models([MINI, CLAUDE]), CallSettings(max_tokens=8), history=history,
+                               api_keys=keys | {CLAUDE: CANARY})
     figures = measured_figures(history)
     assert figures["gpt-4o"].quality_0_1 == 0.5 and figures["gpt-4o"].source.startswith("benchmark run 1")
     assert figures[MINI].quality_0_1 == 0.5 and figures[MINI].source == f"benchmark run {latest.run_id}, 2 prompts"

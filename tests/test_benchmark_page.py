@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from selector.benchmark import PromptRow, check_models, run_benchmark
 from selector.history import open_history
+from scripted_caller import per_prompt, scripted
 from selector.live import CallSettings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,9 +51,9 @@ def test_bad_model_choices_give_one_line_and_run_nothing(models, extra, message)
 def test_a_stored_run_can_be_reopened_with_its_table():
     history = open_history()
     rows = [PromptRow(1, "Capital of France?", "Paris", "contains"), PromptRow(2, "Hi", None, None)]
-    run = run_benchmark(rows, check_models(["gpt-4o", "gpt-4o-mini"]), CallSettings(max_tokens=8), history=history,
-                        api_keys={"gpt-4o": CANARY, "gpt-4o-mini": CANARY}, source="mine.csv",
-                        mock_responses={"gpt-4o": ["Paris", "Hello"], "gpt-4o-mini": ["Lyon", "Hey"]})
+    with scripted({"gpt-4o": per_prompt(rows, ["Paris", "Hello"]), "gpt-4o-mini": per_prompt(rows, ["Lyon", "Hey"])}):
+        run = run_benchmark(rows, check_models(["gpt-4o", "gpt-4o-mini"]), CallSettings(max_tokens=8), history=history,
+                            api_keys={"gpt-4o": CANARY, "gpt-4o-mini": CANARY}, source="mine.csv")
     at = open_page()
     assert at.selectbox(key="bench_reopen").value == run.run_id
     summary = next(d.value for d in at.dataframe if "Quality" in d.value.columns)
@@ -70,9 +71,9 @@ def test_a_bad_prompt_file_is_one_error_and_the_rest_of_the_page_stays(tmp_path,
 
     history = open_history()
     rows = [PromptRow(1, "Capital of France?", "Paris", "contains")]
-    run = run_benchmark(rows, check_models(["gpt-4o", "gpt-4o-mini"]), CallSettings(max_tokens=8), history=history,
-                        api_keys={"gpt-4o": CANARY, "gpt-4o-mini": CANARY}, source="mine.csv",
-                        mock_responses={"gpt-4o": ["Paris"], "gpt-4o-mini": ["Lyon"]})
+    with scripted({"gpt-4o": "Paris", "gpt-4o-mini": "Lyon"}):
+        run = run_benchmark(rows, check_models(["gpt-4o", "gpt-4o-mini"]), CallSettings(max_tokens=8), history=history,
+                            api_keys={"gpt-4o": CANARY, "gpt-4o-mini": CANARY}, source="mine.csv")
     bad = tmp_path / "prompts.csv"
     bad.write_text("question\nno prompt column here\n")
     monkeypatch.setattr(benchmark_module, "EXAMPLE_PROMPTS", bad)

@@ -1,4 +1,4 @@
-"""The live seam: real local servers, LiteLLM mock_response for providers, faults, and keys kept secret."""
+"""The live seam: real local servers, a scripted caller for providers, faults, and keys kept secret."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import threading
 import pytest
 
 from local_servers import local_servers  # noqa: F401  (session fixture)
+from scripted_caller import scripted
 from selector import local
 from selector.errors import SelectorError
 from selector.history import data_dir, open_history
@@ -247,17 +248,20 @@ def test_a_model_with_neither_key_nor_offer_cannot_be_called(offered_catalogue):
 
 def test_a_call_through_an_offer_costs_that_offers_price(offered_catalogue):
     target = resolve_model("llama-3.1-70b", catalogue=offered_catalogue)
-    res = run_side(target, "hi", CallSettings(max_tokens=8), api_key=CANARY, mock_response="hello there")
+    with scripted({target.litellm_model: "hello there"}):
+        res = run_side(target, "hi", CallSettings(max_tokens=8), api_key=CANARY)
     assert res.error is None and res.cost_source in ("litellm", "catalogue")
     assert res.cost_usd == pytest.approx((res.input_tokens * 0.13 + res.output_tokens * 0.4) / 1e6)
 
 
-# --- providers through mock_response ---------------------------------------------------------
+# --- providers through a scripted caller ---------------------------------------------------------
 
 
 def test_a_provider_answer_streams_with_usage_and_litellm_price():
-    res = run_side(resolve_model(CLAUDE), "Capital of France?", CallSettings(max_tokens=32),
-                   api_key=CANARY, mock_response="Paris is the capital of France.")
+    with scripted({CLAUDE: "Paris is the capital of France."}) as fake:
+        res = run_side(resolve_model(CLAUDE), "Capital of France?", CallSettings(max_tokens=32), api_key=CANARY)
+    (call,) = fake.calls
+    assert call["stream"] and call["stream_options"] == {"include_usage": True} and call["api_key"] == CANARY
     assert res.error is None
     assert res.text == "Paris is the capital of France."
     assert res.output_tokens and res.output_tokens_counted is False
@@ -268,11 +272,13 @@ def test_a_provider_answer_streams_with_usage_and_litellm_price():
 def test_catalogue_prices_are_the_fallback_and_unknown_stays_unknown():
     priced = Target(spec="my-ft", label="my-ft", litellm_model="openai/my-fine-tune-xyz",
                     input_usd_per_mtok=1.0, output_usd_per_mtok=4.0)
-    res = run_side(priced, "hi", CallSettings(max_tokens=8), api_key=CANARY, mock_response="hello there")
+    with scripted({"*": "hello there"}):
+        res = run_side(priced, "hi", CallSettings(max_tokens=8), api_key=CANARY)
     assert res.cost_source == "catalogue"
     assert res.cost_usd == pytest.approx((res.input_tokens * 1.0 + res.output_tokens * 4.0) / 1e6)
     unpriced = Target(spec="x", label="x", litellm_model="openai/my-fine-tune-xyz")
-    res = run_side(unpriced, "hi", CallSettings(max_tokens=8), api_key=CANARY, mock_response="hello there")
+    with scripted({"*": "hello there"}):
+        res = run_side(unpriced, "hi", CallSettings(max_tokens=8), api_key=CANARY)
     assert res.cost_usd is None and res.cost_source is None
 
 
@@ -296,8 +302,8 @@ def _litellm_error(name: str, message: str):
 )
 def test_provider_errors_map_to_one_line_messages_without_the_key(error, kind, words, attempts):
     exc = _litellm_error(error, f"invalid request for key {CANARY}")
-    res = run_side(resolve_model(CLAUDE), "hi", CallSettings(max_tokens=8, timeout_s=30, retries=1),
-                   api_key=CANARY, mock_response=exc)
+    with scripted({CLAUDE: exc}):
+        res = run_side(resolve_model(CLAUDE), "hi", CallSettings(max_tokens=8, timeout_s=30, retries=1), api_key=CANARY)
     assert res.error_kind == kind
     assert words in res.error
     assert CANARY not in res.error and "\n" not in res.error
@@ -320,11 +326,11 @@ def test_a_key_in_streamlit_secrets_is_found(no_keys, tmp_path):
 
 def test_one_failing_side_never_stops_the_other():
     history = open_history()
-    result = compare(
-        resolve_model(CLAUDE), resolve_model("openai/gpt-4o-mini"), "hi", CallSettings(max_tokens=8, retries=0),
-        api_keys={"a": CANARY, "b": CANARY}, history=history,
-        mock_responses={"a": "fine answer", "b": _litellm_error("RateLimitError", "slow down")},
-    )
+    with scripted({CLAUDE: "fine answer", "openai/gpt-4o-mini": _litellm_error("RateLimitError", "slow down")}):
+        result = compare(
+            resolve_model(CLAUDE), resolve_model("openai/gpt-4o-mini"), "hi", CallSettings(max_tokens=8, retries=0),
+            api_keys={"a": CANARY, "b": CANARY}, history=history,
+        )
     assert result.a.error is None and result.a.text == "fine answer"
     assert result.b.error_kind == "RateLimited" and result.failed
     assert set(result.to_dict()) == {"a", "b", "wall_s"} and set(result.to_dict()["a"]) == set(CLI_KEYS)
@@ -374,11 +380,11 @@ def test_scrub_removes_given_keys_and_key_shapes():
 @pytest.mark.local_models
 def test_a_key_given_for_the_session_reaches_no_row_log_or_error(local_servers):
     history = open_history()
-    result = compare(
-        endpoint(local_servers, SMOL), resolve_model(CLAUDE), "Say hello.", CallSettings(max_tokens=8, retries=0),
-        api_keys={"a": CANARY, "b": CANARY}, history=history,
-        mock_responses={"b": _litellm_error("AuthenticationError", f"invalid x-api-key {CANARY}")},
-    )
+    with scripted({CLAUDE: _litellm_error("AuthenticationError", f"invalid x-api-key {CANARY}")}, passthrough=True):
+        result = compare(
+            endpoint(local_servers, SMOL), resolve_model(CLAUDE), "Say hello.", CallSettings(max_tokens=8, retries=0),
+            api_keys={"a": CANARY, "b": CANARY}, history=history,
+        )
     assert result.a.error is None and result.b.error_kind == "AuthError"
     assert CANARY not in repr(result) and CANARY not in str(result.to_dict())
     for path in [history.path, *data_dir().rglob("*"), *local_servers.data_dir.rglob("*")]:
@@ -395,3 +401,119 @@ def test_usage_reported_by_an_openai_compatible_server_is_used_not_counted():
     assert (res.output_tokens, res.output_tokens_counted) == (USAGE["completion_tokens"], False)
     assert res.input_tokens == USAGE["prompt_tokens"]
     assert res.finish_reason == "stop"
+
+
+# --- the error table -------------------------------------------------------------------------
+
+
+def _status_error(status: int, message: str = "it went wrong"):
+    from selector.live.errors import ServerSaid
+
+    return ServerSaid(status, message)
+
+
+@pytest.mark.parametrize(
+    ("make", "kind"),
+    [
+        (lambda: _status_error(401), "AuthError"),
+        (lambda: _status_error(403), "AuthError"),
+        (lambda: _status_error(429), "RateLimited"),
+        (lambda: _status_error(408), "CallTimeout"),
+        (lambda: _status_error(404), "BadRequest"),
+        (lambda: _status_error(422), "BadRequest"),
+        (lambda: _status_error(400, "the request exceeds the available context size"), "ContextTooLong"),
+        (lambda: _status_error(400, "temperature must be a number"), "BadRequest"),
+        (lambda: _status_error(503), "ServerError"),
+        (lambda: _status_error(500, "Expecting value: line 1 column 1"), "BadResponse"),
+        (lambda: __import__("httpx").ConnectError("refused"), "Unreachable"),
+        (lambda: __import__("httpx").RemoteProtocolError("peer closed connection"), "Unreachable"),
+        (lambda: __import__("json").JSONDecodeError("Expecting value", "<html>", 0), "BadResponse"),
+        (lambda: TimeoutError("slow"), "CallTimeout"),
+        (lambda: KeyError("a bug"), "ModelCallError"),
+    ],
+)
+def test_the_error_table_maps_types_and_status_codes_to_one_kind_each(make, kind):
+    from selector.live.errors import map_error
+
+    err = map_error(make(), resolve_model(CLAUDE), timeout_s=5)
+    assert type(err).__name__ == kind
+    assert "\n" not in str(err) and "anthropic/claude-haiku-4-5" in str(err)
+
+
+def test_every_error_kind_says_what_to_do():
+    from selector.live import ERROR_KINDS
+
+    advice = [k.advice for k in ERROR_KINDS]
+    assert len(set(advice)) == len(advice)
+    assert all(":" in a for a in advice)  # "<what happened>: <what to do>"
+
+
+# --- the session -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("draw", "swapped"), [(0.1, True), (0.9, False)])
+def test_blind_mode_puts_either_model_on_the_left_with_its_own_key(draw, swapped):
+    mini = "openai/gpt-4o-mini"
+    with scripted({CLAUDE: "from claude", mini: "from mini"}) as fake:
+        run = LiveRun(targets={"a": resolve_model(CLAUDE), "b": resolve_model(mini)}, prompt="hi",
+                      settings=CallSettings(max_tokens=8), api_keys={"a": "claude-key-000001", "b": "mini-key-000001"},
+                      blind=True, shuffle=lambda: draw).start()
+        result = run.join(timeout=30)
+    assert run.swapped is swapped
+    left = mini if swapped else CLAUDE
+    assert run.targets["a"].spec == left and result.a.text == ("from mini" if swapped else "from claude")
+    assert {c["model"]: c["api_key"] for c in fake.calls} == {CLAUDE: "claude-key-000001", mini: "mini-key-000001"}
+
+
+def test_without_blind_mode_the_sides_stay_where_they_were_picked():
+    with scripted({"*": "ok"}):
+        run = LiveRun(targets={"a": resolve_model(CLAUDE), "b": resolve_model("openai/gpt-4o-mini")}, prompt="hi",
+                      settings=CallSettings(max_tokens=8), api_keys={"a": CANARY, "b": CANARY},
+                      shuffle=lambda: 0.0).start()
+        run.join(timeout=30)
+    assert not run.swapped and run.targets["a"].spec == CLAUDE
+
+
+def test_updates_stream_each_sides_text_and_end_with_the_final_answers():
+    with scripted({CLAUDE: "Paris is the capital.", "openai/gpt-4o-mini": "Lyon, surely."}):
+        run = LiveRun(targets={"a": resolve_model(CLAUDE), "b": resolve_model("openai/gpt-4o-mini")},
+                      prompt="Capital of France?", settings=CallSettings(max_tokens=16),
+                      api_keys={"a": CANARY, "b": CANARY}).start()
+        seen = list(run.updates())
+    assert seen and set(run.results) == {"a", "b"}
+    assert run.shown == {"a": "Paris is the capital.", "b": "Lyon, surely."}
+    assert all(set(s) == {"a", "b"} for s in seen)
+    assert list(run.updates()) == []  # a rerun of the page after the end: nothing more to wait for
+
+
+def test_a_bug_inside_a_worker_ends_its_side_and_logs_the_traceback(monkeypatch, caplog):
+    import selector.live.session as session
+
+    def broken(*args, **kwargs):
+        return {}["missing"]
+
+    monkeypatch.setattr(session, "run_side", broken)
+    with scripted({"*": "ok"}):
+        result = compare(resolve_model(CLAUDE), resolve_model("openai/gpt-4o-mini"), "hi", CallSettings(max_tokens=8),
+                         api_keys={"a": CANARY, "b": CANARY})
+    assert result.a.error == "internal error: KeyError" and result.b.error == "internal error: KeyError"
+    logged = [r for r in caplog.records if r.name == "selector.live.session" and r.levelname == "ERROR"]
+    assert len(logged) == 2
+    assert all("Traceback" in r.getMessage() and "in broken" in r.getMessage() for r in logged)
+
+
+def test_a_caller_installed_in_a_block_reaches_the_worker_threads_and_is_gone_after():
+    from selector.live import current_caller, use_caller
+
+    seen = []
+
+    def fake(**kwargs):
+        seen.append(threading.current_thread().name)
+        return import_litellm().completion(**kwargs, mock_response="ok")
+
+    with use_caller(fake):
+        assert current_caller() is fake
+        compare(resolve_model(CLAUDE), resolve_model("openai/gpt-4o-mini"), "hi", CallSettings(max_tokens=8),
+                api_keys={"a": CANARY, "b": CANARY})
+    assert len(seen) == 2 and all(name.startswith("live-pump") for name in seen)
+    assert current_caller() is import_litellm().completion

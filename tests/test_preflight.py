@@ -13,6 +13,7 @@ from selector.catalogue import load_catalogue
 from selector.cli import main
 from selector.errors import SelectorError
 from selector.history import open_history
+from scripted_caller import per_prompt, scripted
 from selector.live import CallSettings, import_litellm
 
 CANARY = "sk-test-CANARY-preflight-0123456789"
@@ -83,9 +84,10 @@ def test_the_spending_cap_stops_the_run_and_keeps_every_finished_row(catalogue):
     estimate = pf.preflight([r.prompt for r in rows], targets, 64, catalogue, concurrency=2)
     cap = estimate.cost_usd / 4
     history = open_history()
-    run = run_benchmark(rows, targets, CallSettings(max_tokens=64, retries=0), concurrency=2, history=history,
-                        api_keys={t.spec: CANARY for t in targets}, max_cost_usd=cap, preflight=estimate,
-                        mock_responses={t.spec: [f"The answer is {2 * i}. " * 6 for i in range(12)] for t in targets})
+    replies = per_prompt(rows, [f"The answer is {2 * i}. " * 6 for i in range(12)])
+    with scripted({t.spec: replies for t in targets}):
+        run = run_benchmark(rows, targets, CallSettings(max_tokens=64, retries=0), concurrency=2, history=history,
+                            api_keys={t.spec: CANARY for t in targets}, max_cost_usd=cap, preflight=estimate)
     assert run.status == "stopped"
     assert 0 < len(run.results) < run.total
     assert all(r.ok and r.cost_usd is not None for r in run.results)
@@ -100,8 +102,9 @@ def test_the_spending_cap_stops_the_run_and_keeps_every_finished_row(catalogue):
 def test_a_run_under_its_cap_finishes(catalogue):
     rows = load_prompts(b"prompt\nhi\nhello\n", "two.csv")
     targets = check_models(["gpt-4o", "gpt-4o-mini"], catalogue)
-    run = run_benchmark(rows, targets, CallSettings(max_tokens=16, retries=0), api_keys={t.spec: CANARY for t in targets},
-                        max_cost_usd=1.0, mock_responses={t.spec: ["ok", "ok"] for t in targets})
+    with scripted({t.spec: "ok" for t in targets}):
+        run = run_benchmark(rows, targets, CallSettings(max_tokens=16, retries=0),
+                            api_keys={t.spec: CANARY for t in targets}, max_cost_usd=1.0)
     assert run.status == "done" and run.stop_reason is None and len(run.results) == 4
 
 

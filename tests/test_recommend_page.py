@@ -181,9 +181,11 @@ def test_benchmark_measurements_reach_the_recommendation_and_can_be_switched_off
     from selector.live import CallSettings
 
     rows = [PromptRow(index=1, prompt="Capital of France?", expected="Paris", check="contains")]
-    run_benchmark(rows, check_models(["gpt-4o-mini", "gpt-4o"]), CallSettings(max_tokens=8),
-                  history=open_history(), api_keys={"gpt-4o-mini": "sk-test", "gpt-4o": "sk-test"},
-                  mock_responses={"gpt-4o-mini": ["Paris"], "gpt-4o": ["Paris"]})
+    from scripted_caller import scripted
+
+    with scripted({"gpt-4o-mini": "Paris", "gpt-4o": "Paris"}):
+        run_benchmark(rows, check_models(["gpt-4o-mini", "gpt-4o"]), CallSettings(max_tokens=8),
+                      history=open_history(), api_keys={"gpt-4o-mini": "sk-test", "gpt-4o": "sk-test"})
     answers = load_answers(ROOT / "data" / "examples" / "support-bot.yaml").model_copy(
         update={"allow": ["gpt-4o-mini", "claude-haiku-4-5"], "budget_usd_per_month": None, "latency_p95_ms": None})
     at = open_page(query=answers_to_query(answers))

@@ -10,6 +10,7 @@ import yaml
 from selector.benchmark import BenchmarkRun, PromptRow, RowResult
 from selector.costs import DAYS_PER_MONTH, Traffic
 from selector.errors import SelectorError
+from scripted_caller import scripted
 from selector.live import import_litellm, resolve_model
 from selector.routing import (
     CLASSIFIER_PROMPT,
@@ -70,7 +71,8 @@ def test_a_classifier_model_decides_and_the_heuristic_covers_its_failures():
     target = resolve_model("gpt-4o-mini")
     boom = litellm.RateLimitError(message="slow down", llm_provider="openai", model="gpt-4o-mini")
     prompts = ["What is 2 + 2?", "Design a cache", "Prove it", "Hi"]
-    out = classify_with_model(prompts, target, api_key=CANARY, mock_responses=["SIMPLE", "COMPLEX", boom, "hmm"])
+    with scripted({"gpt-4o-mini": dict(zip(prompts, ["SIMPLE", "COMPLEX", boom, "hmm"]))}):
+        out = classify_with_model(prompts, target, api_key=CANARY)
     assert [c.label for c in out] == [SIMPLE, COMPLEX, COMPLEX, SIMPLE]
     assert [c.by for c in out] == ["model", "model", "fallback", "fallback"]
     assert fallback_count(out) == 2 and not classifier_failed(out)  # half is not more than half
@@ -83,7 +85,8 @@ def test_a_classifier_model_decides_and_the_heuristic_covers_its_failures():
 def test_a_classifier_answering_nonsense_is_reported_as_failed():
     target = resolve_model("gpt-4o-mini")
     prompts = ["What is 2 + 2?", "Design a cache", "Prove it"]
-    out = classify_with_model(prompts, target, api_key=CANARY, mock_responses=["banana", "42", "SIMPLE"])
+    with scripted({"gpt-4o-mini": ["banana", "42", "SIMPLE"]}):
+        out = classify_with_model(prompts, target, api_key=CANARY)
     assert fallback_count(out) == 2 and classifier_failed(out)
     assert not classifier_failed([]) and fallback_count([]) == 0
 

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from selector.benchmark import PromptRow, check_models, run_benchmark
 from selector.history import open_history
+from scripted_caller import per_prompt, scripted
 from selector.live import CallSettings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,9 +52,11 @@ def test_the_same_model_twice_is_one_clear_message():
 def test_a_benchmark_run_gives_measured_costs_and_the_quality_difference():
     rows = [PromptRow(1, "Capital of France?", "Paris", "contains"),
             PromptRow(2, "Design a rate limiter and explain the trade-offs.", "token bucket", "contains")]
-    run = run_benchmark(rows, check_models(["gpt-4o-mini", "gpt-4o"]), CallSettings(max_tokens=8),
-                        history=open_history(), api_keys={"gpt-4o-mini": CANARY, "gpt-4o": CANARY}, source="mine.csv",
-                        mock_responses={"gpt-4o-mini": ["Paris", "no idea"], "gpt-4o": ["Paris", "Use a token bucket."]})
+    with scripted({"gpt-4o-mini": per_prompt(rows, ["Paris", "no idea"]),
+                   "gpt-4o": per_prompt(rows, ["Paris", "Use a token bucket."])}):
+        run = run_benchmark(rows, check_models(["gpt-4o-mini", "gpt-4o"]), CallSettings(max_tokens=8),
+                            history=open_history(), api_keys={"gpt-4o-mini": CANARY, "gpt-4o": CANARY},
+                            source="mine.csv")
     at = open_page()
     assert at.selectbox(key="route_source").value == f"Benchmark run {run.run_id}: mine.csv"
     shown = metrics(at)
@@ -68,11 +71,11 @@ def test_a_classifier_answering_nonsense_is_not_presented_or_exported_as_a_class
 
     real = routing.classify_with_model
     monkeypatch.setattr(routing, "classify_with_model",
-                        lambda prompts, target, **kw: real(prompts, target, api_key=CANARY,
-                                                           mock_responses=["banana"] * len(prompts)))
+                        lambda prompts, target, **kw: real(prompts, target, api_key=CANARY))
     at = open_page()
     at.radio(key="route_how").set_value("A cheap classifier model").run()
-    at.button(key="route_classify").click().run()
+    with scripted({"*": "banana"}):
+        at.button(key="route_classify").click().run()
     assert not at.exception, at.exception
     [error] = [e.value for e in at.error]
     assert "The classifier did not work" in error and "for 11 of 11 prompts" in error

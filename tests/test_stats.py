@@ -110,9 +110,11 @@ def test_the_report_shows_the_paired_statistics_of_the_benchmark_runs_it_include
     history = open_history()
     rows = [PromptRow(index=i, prompt=f"What is {i} + {i}?", expected=str(2 * i), check="contains") for i in range(1, 13)]
     targets = check_models(["gpt-4o", "gpt-4o-mini"])
-    run = run_benchmark(rows, targets, CallSettings(max_tokens=8, retries=0), history=history,
-                        api_keys={t.spec: "sk-test-CANARY-stats-0123456789" for t in targets},
-                        mock_responses={"gpt-4o": [str(2 * i) for i in range(1, 13)], "gpt-4o-mini": ["no"] * 12})
+    from scripted_caller import per_prompt, scripted
+
+    with scripted({"gpt-4o": per_prompt(rows, [str(2 * i) for i in range(1, 13)]), "gpt-4o-mini": "no"}):
+        run = run_benchmark(rows, targets, CallSettings(max_tokens=8, retries=0), history=history,
+                            api_keys={t.spec: "sk-test-CANARY-stats-0123456789" for t in targets})
     catalogue = load_catalogue()
     report = prepare_report(recommend(catalogue, Answers(), top=2), [history.get_run(run.run_id)])
     (entry,) = report.facts.benchmark_statistics
