@@ -36,6 +36,7 @@ from statistics import NormalDist
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from selector.cache import cached
 from selector.catalogue import BENCHMARK_SPECS, BENCHMARKS, Catalogue, Model
 
 if TYPE_CHECKING:  # numpy is imported only while fitting: a cached fit is plain Python
@@ -474,11 +475,15 @@ def measured_estimate(quality: float, prompts: int | None, source: str) -> Estim
 
 
 def catalogue_fit(catalogue: Catalogue) -> Fit:
-    """The fit for this catalogue, computed once per catalogue object."""
+    """The fit for this catalogue, computed once per catalogue object, and cached on disk with the catalogue
+    when it was loaded from a file (load_catalogue records the files' key)."""
     memo = vars(catalogue)
     fit = memo.get("_capability_fit")
     if fit is None:
-        fit = memo["_capability_fit"] = fit_catalogue(catalogue.models)
+        key = memo.get("_cache_key")
+        fit = cached("capability-fit", key, lambda: fit_catalogue(catalogue.models)) if key \
+            else fit_catalogue(catalogue.models)
+        memo["_capability_fit"] = fit
     return fit
 
 

@@ -525,7 +525,7 @@ def load_catalogue(path: str | Path | None = None, price_map: str | Path | None 
     """Load and validate a catalogue file (default: default_catalogue_path()) and the offers file next to it.
 
     `price_map` names a LiteLLM-format JSON map to check the offers against (default: the installed litellm's).
-    A valid catalogue and its capability fit are cached on disk (selector/cache.py), keyed by the files'
+    A valid catalogue is cached on disk (selector/cache.py), keyed by the files'
     content: the next process skips parsing and validating them.
     """
     from selector.cache import cached, fingerprint
@@ -541,14 +541,8 @@ def load_catalogue(path: str | Path | None = None, price_map: str | Path | None 
         return _load_catalogue(path, price_map)
     key = f"{key}-{hashlib.sha256(_display_path(path).encode()).hexdigest()[:8]}"  # the path shown in messages
 
-    def build() -> tuple[Catalogue, object]:
-        from selector.capability import catalogue_fit
-
-        catalogue = _load_catalogue(path, price_map)
-        return catalogue, catalogue_fit(catalogue)
-
-    catalogue, fit = cached("catalogue", key, build)
-    vars(catalogue)["_capability_fit"] = fit
+    catalogue = cached("catalogue", key, lambda: _load_catalogue(path, price_map))
+    vars(catalogue)["_cache_key"] = key  # selector.capability caches this catalogue's fit under the same key
     return catalogue
 
 
