@@ -262,6 +262,8 @@ def test_local_serve_in_a_read_only_directory_exits_2_with_one_line(read_only_di
     done = _run("local", "serve", "--model", "smollm2-135m-instruct", env={"SELECTOR_DATA_DIR": str(read_only_dir)})
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
-    lines = done.stderr.strip().splitlines()
+    # One error line, after the one warning that the log goes to stderr (its file cannot be written either).
+    warning, *lines = done.stderr.strip().splitlines()
+    assert "WARNING selector.logs" in warning and "the log file cannot be written" in warning
     assert len(lines) == 1 and lines[0].startswith("error: data directory") and "not writable" in lines[0]
     assert "SELECTOR_DATA_DIR" in lines[0]
