@@ -3,8 +3,12 @@
 Each model is served by llama-cpp-python's OpenAI-compatible server, one process per model on
 127.0.0.1, started on demand. Its pid and port live in a state file in the data directory so that
 every browser session and CLI process reuses the same server; a dead server is noticed and the
-next call starts a new one, and a frozen one (alive, not answering, not working) is replaced within
-a few seconds. The state file is only a cache: it is rebuilt from the process table (each server
+next call starts a new one, a busy one (generating for someone) is reused at once, and a frozen one
+(alive, not answering, not working) is replaced within a few seconds. A file lock (filelock) lets one
+caller at a time read the state and spawn a server; the wait for a new server to answer happens
+outside it, and a second caller waits for that server rather than starting another. Processes are
+inspected and stopped through psutil, so the module behaves the same on Linux and macOS and imports
+on Windows. The state file is only a cache: it is rebuilt from the process table (each server
 carries its alias on its command line and its data directory in its environment), so a lost or
 corrupted file never orphans a running server. Server logs go to files in the data directory.
 
@@ -525,13 +529,13 @@ def _started_by_another_live_program(pid: int) -> bool:
 
 
 def _await_recorded(info: ServerInfo, deadline: float, timeout_s: float) -> str | None:
-    """None when a recorded server answers, or is busy working on a request (it listens and uses CPU);
-    else what is wrong with it. One still starting (spawned by another caller) is waited for until the
-    deadline. One that is alive but neither answers, nor works, nor serves a connection for
-    FROZEN_AFTER_S is frozen (stopped, deadlocked)."""
+    """None when a recorded server answers, or is busy with a request (it listens, and uses CPU or holds a
+    client's connection); else what is wrong with it. One still starting (spawned by another caller) is
+    waited for until the deadline. One alive that neither answers nor works for FROZEN_AFTER_S is frozen
+    (stopped, deadlocked)."""
     try:
         proc = psutil.Process(info.pid)
-        cpu = _cpu_seconds(proc)
+        cpu, started = _cpu_seconds(proc), proc.create_time()
     except psutil.Error:
         return "has exited"
     quiet_since = time.monotonic()
@@ -545,11 +549,12 @@ def _await_recorded(info: ServerInfo, deadline: float, timeout_s: float) -> str 
             now_cpu = _cpu_seconds(proc)
         except psutil.Error:
             return "has exited"
-        if now_cpu - cpu >= BUSY_CPU_S:
-            if _listening(info.port):
-                return None  # generating for someone: the next request queues behind that one
-            quiet_since = time.monotonic()  # loading its model: wait for it
-        elif time.monotonic() - quiet_since >= FROZEN_AFTER_S and not _serving(proc, info.port):
+        working, listening = now_cpu - cpu >= BUSY_CPU_S, _listening(info.port)
+        if listening and (working or _serving(proc, info.port)):
+            return None  # generating for someone (or streaming to a slow reader): the next request queues
+        if working or (not listening and time.time() - started < START_TIMEOUT_S):
+            quiet_since = time.monotonic()  # loading its model (its starter waits for it too): wait for it
+        elif time.monotonic() - quiet_since >= FROZEN_AFTER_S:
             return f"did not answer for {FROZEN_AFTER_S:.0f} s and was not working (frozen)"
         cpu = now_cpu
         if time.monotonic() >= deadline:
