@@ -272,9 +272,10 @@ def _locked(directory: Path | None = None):
         lock.release()
 
 
-def _read_state(directory: Path | None = None) -> dict[str, dict]:
-    """The recorded servers, checked against the process table: a recorded server that is gone is
-    dropped, a running one the file lacks (lost, corrupted, overwritten) is put back."""
+def _read_state(directory: Path | None = None, found: dict[str, list[ServerInfo]] | None = None) -> dict[str, dict]:
+    """The recorded servers, checked against the process table (`found`: discover_servers' answer, when
+    the caller has it): a recorded server that is gone is dropped, a running one the file lacks (lost,
+    corrupted, overwritten) is put back."""
     directory = directory or data_dir()
     try:
         recorded = json.loads(_state_path(directory).read_text())
@@ -287,7 +288,7 @@ def _read_state(directory: Path | None = None) -> dict[str, dict]:
                     _state_path(directory), error)
         recorded = {}
     state: dict[str, dict] = {}
-    found = discover_servers(directory)
+    found = discover_servers(directory) if found is None else found
     for alias in LOCAL_MODELS:
         entry = recorded.get(alias)
         if isinstance(entry, dict) and _entry_info(entry) is not None and _running(alias, {alias: entry}):
@@ -475,18 +476,18 @@ def _claim(model: LocalModel, port: int | None, directory: Path,
     (and its process). `replace` is the pid of a recorded server found frozen: it is stopped first."""
     alias = model.alias
     with _locked(directory):
-        state = _read_state(directory)
+        found = discover_servers(directory)
+        state = _read_state(directory, found)
         info = _running(alias, state)
         if info is not None and (info.pid == replace or (port is not None and port != info.port)):
             _terminate(info.pid)
             state.pop(alias, None)
-            info = None
-        if info is not None:
-            _stop_duplicates(alias, info.pid, directory)
+        elif info is not None:
+            _stop_duplicates(found.get(alias, []), info.pid)
             if state != _read_raw(directory):
                 _write_state(state, directory)
             return info, None
-        _stop_duplicates(alias, None, directory)
+        _stop_duplicates(found.get(alias, []), info.pid if info is not None else None)  # the replaced one is gone
         info, proc = _spawn(model, port, directory)
         state[alias] = _entry(info)
         _write_state(state, directory)
@@ -502,15 +503,14 @@ def _read_raw(directory: Path) -> dict | None:
         return None
 
 
-def _stop_duplicates(alias: str, keep: int | None, directory: Path) -> None:
-    """Stop this data directory's other servers of the model (left by a lost state file): one per model.
-
-    A duplicate whose starter is another program still running is left alone: it may be that program's
-    server in use right now (its record lost), and that program stops it when it exits."""
-    for other in discover_servers(directory).get(alias, []):
+def _stop_duplicates(servers: list[ServerInfo], keep: int | None) -> None:
+    """Stop the other servers of one model for this data directory (left by a lost state file): one per
+    model. A duplicate whose starter is another program still running is left alone: it may be that
+    program's server in use right now (its record lost), and that program stops it when it exits."""
+    for other in servers:
         if other.pid == keep or _started_by_another_live_program(other.pid):
             continue
-        log.warning("stopping a second %s server (pid %d) the state file had lost", alias, other.pid)
+        log.warning("stopping a second %s server (pid %d) the state file had lost", other.alias, other.pid)
         _terminate(other.pid)
 
 

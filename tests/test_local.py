@@ -229,7 +229,7 @@ def test_a_duplicate_is_stopped_unless_another_running_program_started_it(fake_s
         theirs = fake_server(starter=other_program.pid)
         orphan = fake_server(starter=99_999_999)  # its starter has exited
         mine = fake_server(starter=os.getpid())
-        local._stop_duplicates("smollm2-135m-instruct", None, data_dir())
+        local._stop_duplicates(local.discover_servers()["smollm2-135m-instruct"], None)
         assert _alive(theirs.pid)
         assert orphan.wait(timeout=10) is not None and mine.wait(timeout=10) is not None
     finally:
