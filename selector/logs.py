@@ -40,6 +40,22 @@ class ScrubbingFormatter(logging.Formatter):
         return scrub(super().format(record)) or ""
 
 
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever sys.stderr is at the time (as logging's own last-resort handler does), so a
+    replaced stderr (a test's capture, a closed console) is never written after it is gone."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:
+        pass
+
+
 def log_path(directory: Path | None = None) -> Path:
     """Where the log file is (or would be) for this data directory."""
     return (directory or default_data_dir()) / "logs" / LOG_NAME
@@ -71,7 +87,7 @@ def _file_handler(directory: Path | None) -> tuple[logging.Handler, str | None]:
         return handler, None
     except (OSError, SelectorError) as error:
         reason = getattr(error, "strerror", None) or str(error)
-        return logging.StreamHandler(sys.stderr), f"the log file cannot be written ({reason}); logging to stderr"
+        return _StderrHandler(), f"the log file cannot be written ({reason}); logging to stderr"
 
 
 def setup_logging(data_dir: Path | None = None) -> Path | None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import logging
+import sys
 import threading
 
 import pytest
@@ -89,7 +91,7 @@ def test_an_invalid_level_falls_back_to_info_with_a_warning(monkeypatch):
     assert "an info line" in text and "a debug line" not in text
 
 
-def test_an_unwritable_data_directory_logs_to_stderr_with_one_warning(tmp_path, capsys):
+def test_an_unwritable_data_directory_logs_to_stderr_with_one_warning(tmp_path, capsys, monkeypatch):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
     assert logs.setup_logging(blocker) is None
@@ -98,6 +100,10 @@ def test_an_unwritable_data_directory_logs_to_stderr_with_one_warning(tmp_path, 
     err = capsys.readouterr().err
     assert err.count("the log file cannot be written") == 1 and "still heard" in err
     assert len(_ours()) == 1
+    later = io.StringIO()  # stderr replaced afterwards (another test's capture): the lines follow it
+    monkeypatch.setattr(sys, "stderr", later)
+    log.warning("after stderr changed")
+    assert "after stderr changed" in later.getvalue()
 
 
 def test_a_failure_caught_in_a_worker_thread_leaves_its_traceback_in_the_file(tmp_path, monkeypatch):
