@@ -4,8 +4,9 @@
 again (every Streamlit rerun, several threads) does nothing more, unless the data directory has changed,
 when the file handler moves there. Modules only ever do `log = logging.getLogger(__name__)`.
 
-The file is `<data dir>/logs/selector.log` (rotated at 1 MB, three old files kept); the level comes from
-SELECTOR_LOG_LEVEL (default INFO). Every line, traceback included, passes through `selector.scrub.scrub`
+The file is `<data dir>/logs/selector.log` (rotated at 1 MB, three old files kept); the level of this
+package's and the pages' loggers comes from SELECTOR_LOG_LEVEL (default INFO); other libraries' warnings
+and errors reach the file too. Every line, traceback included, passes through `selector.scrub.scrub`
 before it is written, so a key in a message or an exception never reaches the file. A data directory
 that cannot be written sends the log to stderr instead, with one warning.
 """
@@ -29,6 +30,9 @@ LOG_NAME = "selector.log"
 MAX_BYTES = 1_000_000
 BACKUPS = 3
 FORMAT = "%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s"
+# The loggers the level applies to: this package's and the pages'. Other libraries keep their own level
+# (the root's WARNING): raising it would wake their own handlers, e.g. LiteLLM's INFO lines on stdout.
+APP_LOGGERS = ("selector", "pages", "__main__")
 _MARK = "_selector_log_target"  # set on the handler this module installs: the file it was asked to write
 _lock = threading.Lock()
 
@@ -90,6 +94,11 @@ def _file_handler(directory: Path | None) -> tuple[logging.Handler, str | None]:
         return _StderrHandler(), f"the log file cannot be written ({reason}); logging to stderr"
 
 
+def _set_app_level(level: int) -> None:
+    for name in APP_LOGGERS:
+        logging.getLogger(name).setLevel(level)
+
+
 def setup_logging(data_dir: Path | None = None) -> Path | None:
     """Send this process's logs to `<data dir>/logs/selector.log`, scrubbed; safe to call any number of times.
 
@@ -103,19 +112,19 @@ def setup_logging(data_dir: Path | None = None) -> Path | None:
             wanted = str(log_path(data_dir))
         except SelectorError:
             wanted = None
+        _set_app_level(level)
         if current is not None and getattr(current, _MARK) == wanted:
-            root.setLevel(level)
-            current.setLevel(level)
+            if isinstance(current, logging.FileHandler):
+                current.setLevel(level)
             return Path(current.baseFilename) if isinstance(current, logging.FileHandler) else None
         handler, problem = _file_handler(data_dir)
         setattr(handler, _MARK, wanted)
         handler.setFormatter(ScrubbingFormatter(FORMAT))
-        handler.setLevel(level)
+        handler.setLevel(level if problem is None else max(level, logging.WARNING))  # stderr: no chatter
         if current is not None:
             root.removeHandler(current)
             current.close()
         root.addHandler(handler)
-        root.setLevel(level)
     log = logging.getLogger(__name__)
     if complaint:
         log.warning("%s", complaint)

@@ -20,13 +20,14 @@ log = logging.getLogger("selector.tests.logging")
 def _restore_root_logger():
     """Each test installs the handler afresh; the root logger is put back as it was afterwards."""
     root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
+    handlers, levels = list(root.handlers), {name: logging.getLogger(name).level for name in logs.APP_LOGGERS}
     yield
     for handler in root.handlers:
         if handler not in handlers:
             root.removeHandler(handler)
             handler.close()
-    root.setLevel(level)
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
 
 
 def _ours() -> list[logging.Handler]:
@@ -79,6 +80,17 @@ def test_the_level_comes_from_the_environment(monkeypatch, value, shown, hidden)
     text = _text()
     assert shown in text
     assert hidden is None or hidden not in text
+
+
+def test_other_libraries_keep_their_level_so_their_own_handlers_stay_quiet(monkeypatch):
+    """LiteLLM prints INFO lines to stdout through a handler of its own: raising the root's level would
+    put them into the CLI's JSON output."""
+    monkeypatch.setenv("SELECTOR_LOG_LEVEL", "DEBUG")
+    logs.setup_logging()
+    assert log.isEnabledFor(logging.DEBUG) and logging.getLogger("pages.compare").isEnabledFor(logging.DEBUG)
+    assert not logging.getLogger("LiteLLM").isEnabledFor(logging.INFO)
+    logging.getLogger("some.library").warning("a library's warning")
+    assert "WARNING some.library [MainThread] a library's warning" in _text()
 
 
 def test_an_invalid_level_falls_back_to_info_with_a_warning(monkeypatch):
