@@ -72,6 +72,10 @@ class LocalModelError(SelectorError):
     """A bundled model cannot be found, fails its checksum, or its server cannot run."""
 
 
+class _PortTaken(LocalModelError):
+    """Another program bound the port we chose while our server was loading: start it on another one."""
+
+
 @dataclass(frozen=True)
 class LocalModel:
     alias: str                 # the model name the server answers to (`openai/<alias>`)
@@ -454,10 +458,15 @@ def ensure_server(alias: str, port: int | None = None, timeout_s: float = START_
     directory = data_dir()
     deadline = time.monotonic() + timeout_s
     note, frozen = None, None
-    for _ in range(3):  # the recorded server froze or died while we waited for it: look again (bounded)
+    for _ in range(3):  # the recorded server froze or died, or our port was taken meanwhile: again (bounded)
         info, proc = _claim(model, port, directory, frozen)
         if proc is not None:
-            info = _await_start(info, proc, deadline, timeout_s, directory)
+            try:
+                info = _await_start(info, proc, deadline, timeout_s, directory, port is None)
+            except _PortTaken as taken:
+                note = str(taken)
+                log.warning("%s", note)
+                continue
             if note:
                 info.note = f"{note}; {info.note}" if info.note else note
             return info
@@ -586,9 +595,10 @@ def _serving(proc: psutil.Process, port: int) -> bool:
 
 
 def _await_start(info: ServerInfo, proc: subprocess.Popen, deadline: float, timeout_s: float,
-                 directory: Path) -> ServerInfo:
+                 directory: Path, port_chosen_here: bool) -> ServerInfo:
     """Wait (outside the lock) for the server this call spawned to answer; on failure stop it, drop its
-    record and say why, with the end of its log."""
+    record and say why, with the end of its log (_PortTaken when another program took the port we had
+    chosen while the model loaded)."""
     while time.monotonic() < deadline:
         if health(info.port, info.alias):
             return info
@@ -599,11 +609,17 @@ def _await_start(info: ServerInfo, proc: subprocess.Popen, deadline: float, time
     _terminate(proc.pid)
     with contextlib.suppress(subprocess.TimeoutExpired):
         proc.wait(timeout=5)
-    with contextlib.suppress(LocalModelError), _locked(directory):
-        state = _read_state(directory)
-        if state.get(info.alias, {}).get("pid") == info.pid:
-            state.pop(info.alias)
-            _write_state(state, directory)
+    try:
+        with _locked(directory):
+            state = _read_state(directory)
+            if state.get(info.alias, {}).get("pid") == info.pid:
+                state.pop(info.alias)
+                _write_state(state, directory)
+    except LocalModelError:  # the record names a dead pid: the next reader drops it anyway
+        log.warning("could not drop the failed %s server from the state file", info.alias, exc_info=True)
+    if code is not None and port_chosen_here and port_in_use(info.port):
+        raise _PortTaken(f"port {info.port} was taken by another program while {info.alias} was starting; "
+                         "started it on another port")
     reason = f"exited with code {code}" if code is not None else f"did not answer within {timeout_s:.0f} s"
     tail = _log_tail(Path(info.log_path))
     raise LocalModelError(

@@ -346,3 +346,25 @@ def test_a_server_busy_generating_is_reused_while_it_generates(own_servers):
         rest = stream.read(4096)  # the same generation goes on after the check
     assert (again.pid, again.started_here, again.note) == (first.pid, False, first.note)  # nothing replaced
     assert b"data:" in rest
+
+
+@pytest.mark.local_models
+def test_a_port_taken_while_the_model_loads_is_given_up_for_another(own_servers, monkeypatch):
+    """Another program (another data directory's server, say) binds the port chosen for ours before
+    our server binds it: the server is started again on another port, and the user is told."""
+    choose = local._choose_port
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        taken = squatter.getsockname()[1]
+        calls = []
+
+        def choose_a_port_about_to_be_taken(model, port):
+            calls.append(port)
+            return (taken, None) if len(calls) == 1 else choose(model, port)
+
+        monkeypatch.setattr(local, "_choose_port", choose_a_port_about_to_be_taken)
+        info = local.ensure_server("smollm2-135m-instruct")
+    assert len(calls) == 2 and info.port != taken and local.health(info.port, "smollm2-135m-instruct")
+    assert info.note.startswith(f"port {taken} was taken by another program while smollm2-135m-instruct was starting")
+    assert [i.pid for i in local.discover_servers()["smollm2-135m-instruct"]] == [info.pid]
