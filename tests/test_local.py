@@ -86,11 +86,11 @@ def test_a_dead_server_is_detected_and_the_next_call_restarts_it(own_servers):
     first = local.ensure_server("smollm2-135m-instruct")
     os.kill(first.pid, signal.SIGKILL)
     deadline = time.monotonic() + 10
-    while _alive(first.pid) and time.monotonic() < deadline:
-        try:
+    while _alive(first.pid):
+        if time.monotonic() > deadline:
+            pytest.fail(f"server {first.pid} outlived SIGKILL by 10 s")
+        with contextlib.suppress(ChildProcessError):
             os.waitpid(first.pid, os.WNOHANG)
-        except ChildProcessError:
-            pass
         time.sleep(0.05)
     status = {row["model"]: row for row in local.server_status()}
     assert status["smollm2-135m-instruct"]["running"] is False
@@ -186,7 +186,9 @@ def fake_server(tmp_path):
         )
         procs.append(proc)
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and not local._is_our_server(proc.pid):
+        while not local._is_our_server(proc.pid):
+            if time.monotonic() > deadline:
+                pytest.fail(f"the fake server {proc.pid} did not show its command line within 10 s")
             time.sleep(0.05)
         return proc
 
