@@ -3,6 +3,9 @@
 import streamlit as st
 
 from pages._common import keep_answers_in_url
+from selector.logs import setup_logging
+
+setup_logging()  # idempotent: every rerun calls it, the handler is installed once
 
 st.set_page_config(page_title="Model selector", page_icon=":material/neurology:", layout="wide")
 

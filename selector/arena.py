@@ -187,24 +187,8 @@ def rate(votes: Sequence[dict], samples: int = BOOTSTRAP_SAMPLES, seed: int = 0,
     if not votes:
         return Leaderboard(ratings=[], votes=0, votes_still_needed=None, separation="No votes yet.")
     models = sorted({v["left_model"] for v in votes} | {v["right_model"] for v in votes})
-    index = {m: k for k, m in enumerate(models)}
     m = len(models)
-    left = np.array([index[v["left_model"]] for v in votes])
-    right = np.array([index[v["right_model"]] for v in votes])
-    kind = np.array([OUTCOMES.index(v["outcome"]) for v in votes])
-    # Distinct (left, right, outcome) cells and how often each occurs: a bootstrap draws cell counts.
-    cell = (left * m + right) * len(OUTCOMES) + kind
-    cells, counts = np.unique(cell, return_counts=True)
-    c_kind = cells % len(OUTCOMES)
-    c_pair = cells // len(OUTCOMES)
-    c_left, c_right = c_pair // m, c_pair % m
-    score = np.array([LEFT_SCORE[o] for o in OUTCOMES])[c_kind]
-    # design: cell -> flat (i, j) wins: score to (left, right), 1 - score to (right, left)
-    design = np.zeros((len(cells), m * m))
-    rows = np.arange(len(cells))
-    np.add.at(design, (rows, c_left * m + c_right), score)
-    np.add.at(design, (rows, c_right * m + c_left), 1 - score)
-
+    counts, design = _cells(votes, models)
     theta = fit_strengths((counts @ design).reshape(m, m), ridge)
     elo = _to_elo(theta)
     rng = np.random.default_rng(seed)
@@ -212,21 +196,7 @@ def rate(votes: Sequence[dict], samples: int = BOOTSTRAP_SAMPLES, seed: int = 0,
     boot = _to_elo(fit_strengths((boot_counts @ design).reshape(samples, m, m), ridge))
     low, high = np.percentile(boot, [2.5, 97.5], axis=0)
 
-    tallies = {name: {"votes": 0, "wins": 0, "losses": 0, "ties": 0, "both_bad": 0} for name in models}
-    for v in votes:
-        a, b, o = v["left_model"], v["right_model"], v["outcome"]
-        tallies[a]["votes"] += 1
-        tallies[b]["votes"] += 1
-        if o == "left":
-            tallies[a]["wins"] += 1
-            tallies[b]["losses"] += 1
-        elif o == "right":
-            tallies[b]["wins"] += 1
-            tallies[a]["losses"] += 1
-        else:
-            key = "ties" if o == "tie" else "both_bad"
-            tallies[a][key] += 1
-            tallies[b][key] += 1
+    tallies = _tallies(votes, models)
     order = np.argsort(-elo, kind="stable")
     ratings = [
         Rating(model=models[k], rating=float(elo[k]), low=float(low[k]), high=float(high[k]), **tallies[models[k]],
@@ -245,6 +215,47 @@ def rate(votes: Sequence[dict], samples: int = BOOTSTRAP_SAMPLES, seed: int = 0,
         separation = "Only one model has votes: vote on a pair with another model."
     return Leaderboard(ratings=ratings, votes=len(votes), votes_still_needed=needed, separation=separation,
                        top_two_gap=gap, top_two_gap_se=se)
+
+
+def _cells(votes: Sequence[dict], models: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct (left, right, outcome) cells' counts, and each cell's design row: the flat (i, j) wins
+    it adds, score to (left, right) and 1 - score to (right, left). A bootstrap draws cell counts."""
+    index = {m: k for k, m in enumerate(models)}
+    m = len(models)
+    left = np.array([index[v["left_model"]] for v in votes])
+    right = np.array([index[v["right_model"]] for v in votes])
+    kind = np.array([OUTCOMES.index(v["outcome"]) for v in votes])
+    cell = (left * m + right) * len(OUTCOMES) + kind
+    cells, counts = np.unique(cell, return_counts=True)
+    c_kind = cells % len(OUTCOMES)
+    c_pair = cells // len(OUTCOMES)
+    c_left, c_right = c_pair // m, c_pair % m
+    score = np.array([LEFT_SCORE[o] for o in OUTCOMES])[c_kind]
+    design = np.zeros((len(cells), m * m))
+    rows = np.arange(len(cells))
+    np.add.at(design, (rows, c_left * m + c_right), score)
+    np.add.at(design, (rows, c_right * m + c_left), 1 - score)
+    return counts, design
+
+
+def _tallies(votes: Sequence[dict], models: list[str]) -> dict[str, dict[str, int]]:
+    """Votes, wins, losses, ties and both-bad outcomes of each model."""
+    tallies = {name: {"votes": 0, "wins": 0, "losses": 0, "ties": 0, "both_bad": 0} for name in models}
+    for v in votes:
+        a, b, o = v["left_model"], v["right_model"], v["outcome"]
+        tallies[a]["votes"] += 1
+        tallies[b]["votes"] += 1
+        if o == "left":
+            tallies[a]["wins"] += 1
+            tallies[b]["losses"] += 1
+        elif o == "right":
+            tallies[b]["wins"] += 1
+            tallies[a]["losses"] += 1
+        else:
+            key = "ties" if o == "tie" else "both_bad"
+            tallies[a][key] += 1
+            tallies[b][key] += 1
+    return tallies
 
 
 def votes_still_needed(gap: float, se: float, votes: int) -> int | None:

@@ -10,6 +10,7 @@ import argparse
 import sys
 
 from selector.errors import ModelCallError, SelectorError
+from selector.logs import setup_logging
 
 
 def cmd_catalog_validate(args: argparse.Namespace) -> int:
@@ -413,6 +414,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    setup_logging()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -3,8 +3,12 @@
 Each model is served by llama-cpp-python's OpenAI-compatible server, one process per model on
 127.0.0.1, started on demand. Its pid and port live in a state file in the data directory so that
 every browser session and CLI process reuses the same server; a dead server is noticed and the
-next call starts a new one, and a frozen one (alive, not answering, not working) is replaced within
-a few seconds. The state file is only a cache: it is rebuilt from the process table (each server
+next call starts a new one, a busy one (generating for someone) is reused at once, and a frozen one
+(alive, not answering, not working) is replaced within a few seconds. A file lock (filelock) lets one
+caller at a time read the state and spawn a server; the wait for a new server to answer happens
+outside it, and a second caller waits for that server rather than starting another. Processes are
+inspected and stopped through psutil, so the module behaves the same on Linux and macOS and imports
+on Windows. The state file is only a cache: it is rebuilt from the process table (each server
 carries its alias on its command line and its data directory in its environment), so a lost or
 corrupted file never orphans a running server. Server logs go to files in the data directory.
 
@@ -18,14 +22,12 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import fcntl
 import hashlib
 import importlib.metadata
 import importlib.util
 import json
 import logging
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -37,6 +39,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import psutil
+from filelock import FileLock, Timeout
 
 from selector.errors import SelectorError
 from selector.history import data_dir
@@ -49,15 +52,28 @@ N_CTX = 2048
 # 2-core machine oversubscribe it (llama.cpp threads spin) and slow both sides many times over.
 N_THREADS = int(os.environ.get("SELECTOR_LOCAL_THREADS", "1"))
 START_TIMEOUT_S = 120.0
-# A recorded server that does not answer its health check for this long while using no CPU is frozen
-# (stopped, deadlocked) and is replaced; one busy generating (the check waits for the model) is waited for.
+# The state lock is held for short steps only (read the state, spawn or stop a process, record it), so a
+# caller that waits this long for it is facing a stuck program, and is told so.
+LOCK_TIMEOUT_S = 60.0
+# llama.cpp's server answers GET /v1/models only between generations (the model's lock guards both), so
+# a recorded server that does not answer within this probe is then judged by its CPU use.
+HEALTH_PROBE_S = 1.0
+BUSY_CPU_S = 0.05  # CPU seconds used between two probes: the server is working (generating or loading)
+# A recorded server that does not answer, uses no CPU and serves no connection for this long is frozen
+# (stopped, deadlocked) and is replaced; one busy generating is reused at once (requests queue).
 FROZEN_AFTER_S = 3.0
-# Set in each server's environment: which data directory's state file it belongs to.
+# Set in each server's environment: which data directory's state file it belongs to, and which process
+# started it (a server whose starter still runs is that program's to stop).
 DATA_DIR_ENV = "SELECTOR_SERVER_DATA_DIR"
+STARTER_ENV = "SELECTOR_SERVER_STARTER"
 
 
 class LocalModelError(SelectorError):
     """A bundled model cannot be found, fails its checksum, or its server cannot run."""
+
+
+class _PortTaken(LocalModelError):
+    """Another program bound the port we chose while our server was loading: start it on another one."""
 
 
 @dataclass(frozen=True)
@@ -238,23 +254,32 @@ def _not_writable(path: Path, error: OSError) -> LocalModelError:
 
 @contextlib.contextmanager
 def _locked(directory: Path | None = None):
-    """One process at a time reads-modifies-writes the state file and starts servers."""
+    """One process (and thread) at a time reads-modifies-writes the state file and spawns servers.
+
+    The lock is held for short steps only (reading the state, spawning a process, recording it): a
+    server's start-up and health checks happen outside it, so no caller waits long for another.
+    """
     path = (directory or data_dir()) / "local-servers.lock"
+    lock = FileLock(path, timeout=LOCK_TIMEOUT_S)
     try:
-        fh = open(path, "w")
+        lock.acquire()
+    except Timeout:
+        raise LocalModelError(
+            f"another program has held the local server lock {path} for over {LOCK_TIMEOUT_S:.0f} s; "
+            "try again, or stop the stuck program (`python -m selector local status` shows the servers)"
+        ) from None
     except OSError as error:
         raise _not_writable(path, error) from None
-    with fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    try:
+        yield
+    finally:
+        lock.release()
 
 
-def _read_state(directory: Path | None = None) -> dict[str, dict]:
-    """The recorded servers, checked against the process table: a recorded server that is gone is
-    dropped, a running one the file lacks (lost, corrupted, overwritten) is put back."""
+def _read_state(directory: Path | None = None, found: dict[str, list[ServerInfo]] | None = None) -> dict[str, dict]:
+    """The recorded servers, checked against the process table (`found`: discover_servers' answer, when
+    the caller has it): a recorded server that is gone is dropped, a running one the file lacks (lost,
+    corrupted, overwritten) is put back."""
     directory = directory or data_dir()
     try:
         recorded = json.loads(_state_path(directory).read_text())
@@ -267,14 +292,18 @@ def _read_state(directory: Path | None = None) -> dict[str, dict]:
                     _state_path(directory), error)
         recorded = {}
     state: dict[str, dict] = {}
-    found = discover_servers(directory)
+    found = discover_servers(directory) if found is None else found
     for alias in LOCAL_MODELS:
         entry = recorded.get(alias)
         if isinstance(entry, dict) and _entry_info(entry) is not None and _running(alias, {alias: entry}):
             state[alias] = entry
         elif found.get(alias):
-            state[alias] = {k: v for k, v in asdict(found[alias][0]).items() if k != "started_here"}
+            state[alias] = _entry(found[alias][0])
     return state
+
+
+def _entry(info: ServerInfo) -> dict:
+    return {k: v for k, v in asdict(info).items() if k != "started_here"}
 
 
 def _entry_info(entry: dict) -> ServerInfo | None:
@@ -287,7 +316,8 @@ def _entry_info(entry: dict) -> ServerInfo | None:
 def discover_servers(directory: Path | None = None) -> dict[str, list[ServerInfo]]:
     """The bundled models' llama.cpp servers running for this data directory, by alias, newest first:
     matched by command line (`-m llama_cpp.server ... --model_alias <alias>`) and by the data directory
-    in their environment (so a test's or another person's servers are never taken for this directory's)."""
+    in their environment (so a test's or another person's servers are never taken for this directory's).
+    A process whose environment cannot be read (another user's, on macOS) is not ours."""
     directory = str(directory or data_dir())
     found: dict[str, list[ServerInfo]] = {}
     for proc in psutil.process_iter(["pid", "cmdline", "create_time", "status"]):
@@ -319,7 +349,7 @@ def discover_servers(directory: Path | None = None) -> dict[str, list[ServerInfo
 
 def _write_state(state: dict[str, dict], directory: Path | None = None) -> None:
     path = _state_path(directory)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
     try:
         tmp.write_text(json.dumps(state, indent=1))
         tmp.replace(path)  # atomic: a reader sees the old file or the new one, never half of one
@@ -336,16 +366,12 @@ def _options(cmd: list[str]) -> dict[str, str]:
 
 
 def _pid_alive(pid: int) -> bool:
+    """True while the process runs; a zombie (exited, not yet reaped) is dead for our purpose."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
         return False
-    except PermissionError:
-        return True
-    try:  # a zombie (exited, not yet reaped) is dead for our purpose
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
+    except psutil.Error:  # AccessDenied: it exists
         return True
 
 
@@ -421,38 +447,62 @@ def server_status() -> list[dict]:
 
 
 def ensure_server(alias: str, port: int | None = None, timeout_s: float = START_TIMEOUT_S) -> ServerInfo:
-    """A healthy server for this bundled model: the recorded one when alive, else a new one.
+    """A healthy (or busy) server for this bundled model: the recorded one when alive, else a new one.
 
     `port` asks for a specific port (an error if another program holds it); without it the
-    model's default port is tried, then any free port.
+    model's default port is tried, then any free port. A recorded server that is starting (spawned by
+    another caller) is waited for rather than started twice; one busy answering a request is reused at
+    once (the request queues behind it); a frozen one is replaced and the returned `note` says so.
     """
     model = get_local_model(alias)
     directory = data_dir()
+    deadline = time.monotonic() + timeout_s
+    note, frozen = None, None
+    for _ in range(3):  # the recorded server froze or died, or our port was taken meanwhile: again (bounded)
+        info, proc = _claim(model, port, directory, frozen)
+        if proc is not None:
+            try:
+                info = _await_start(info, proc, deadline, timeout_s, directory, port is None)
+            except _PortTaken as taken:
+                note = str(taken)
+                log.warning("%s", note)
+                continue
+            if note:
+                info.note = f"{note}; {info.note}" if info.note else note
+            return info
+        problem = _await_recorded(info, deadline, timeout_s)
+        if problem is None:
+            return info
+        note = f"the {alias} server (pid {info.pid}) {problem}; replaced it"
+        log.warning("%s", note)
+        frozen = info.pid
+    raise LocalModelError(f"the {alias} server kept failing while it was being started; see {info.log_path}")
+
+
+def _claim(model: LocalModel, port: int | None, directory: Path,
+           replace: int | None) -> tuple[ServerInfo, subprocess.Popen | None]:
+    """Under the lock: the recorded server of this model (and None), or a newly spawned and recorded one
+    (and its process). `replace` is the pid of a recorded server found frozen: it is stopped first."""
+    alias = model.alias
     with _locked(directory):
-        state = _read_state(directory)
+        found = discover_servers(directory)
+        state = _read_state(directory, found)
         info = _running(alias, state)
-        note = None
-        if info is not None and (port is None or port == info.port):
-            problem = _check_recorded(info, timeout_s)
-            if problem is None:
-                _stop_duplicates(alias, info.pid, directory)
-                if state != _read_raw(directory):
-                    _write_state(state, directory)
-                return info
-            note = f"the {alias} server (pid {info.pid}) {problem}; replaced it"
-            log.warning("%s", note)
+        if info is not None and (info.pid == replace or (port is not None and port != info.port)):
             _terminate(info.pid)
+            state.pop(alias, None)
         elif info is not None:
-            _terminate(info.pid)
-        _stop_duplicates(alias, None, directory)
-        info = _start(model, port, timeout_s, directory)
-        if note:
-            info.note = f"{note}; {info.note}" if info.note else note
-        state[alias] = {k: v for k, v in asdict(info).items() if k != "started_here"}
+            _stop_duplicates(found.get(alias, []), info.pid)
+            if state != _read_raw(directory):
+                _write_state(state, directory)
+            return info, None
+        _stop_duplicates(found.get(alias, []), info.pid if info is not None else None)  # the replaced one is gone
+        info, proc = _spawn(model, port, directory)
+        state[alias] = _entry(info)
         _write_state(state, directory)
-        with _started_lock:  # for stop_started_here()
-            _started_here[(str(directory), alias)] = info.pid
-        return info
+    with _started_lock:  # for stop_started_here()
+        _started_here[(str(directory), alias)] = info.pid
+    return info, proc
 
 
 def _read_raw(directory: Path) -> dict | None:
@@ -462,54 +512,119 @@ def _read_raw(directory: Path) -> dict | None:
         return None
 
 
-def _stop_duplicates(alias: str, keep: int | None, directory: Path) -> None:
-    """Stop this data directory's other servers of the model (left by a lost state file): one per model."""
-    for other in discover_servers(directory).get(alias, []):
-        if other.pid != keep:
-            log.warning("stopping a second %s server (pid %d) the state file had lost", alias, other.pid)
-            _terminate(other.pid)
+def _stop_duplicates(servers: list[ServerInfo], keep: int | None) -> None:
+    """Stop the other servers of one model for this data directory (left by a lost state file): one per
+    model. A duplicate whose starter is another program still running is left alone: it may be that
+    program's server in use right now (its record lost), and that program stops it when it exits."""
+    for other in servers:
+        if other.pid == keep or _started_by_another_live_program(other.pid):
+            continue
+        log.warning("stopping a second %s server (pid %d) the state file had lost", other.alias, other.pid)
+        _terminate(other.pid)
 
 
-def _check_recorded(info: ServerInfo, timeout_s: float) -> str | None:
-    """None when a recorded server answers; else what is wrong with it. A server that is alive but does not
-    answer is frozen when it used no CPU for FROZEN_AFTER_S (stopped, deadlocked); one that is working
-    (a long generation holds the model) is waited for, up to timeout_s."""
+def _started_by_another_live_program(pid: int) -> bool:
+    """True when the process that spawned this server (named in its environment) is another live program."""
+    try:
+        proc = psutil.Process(pid)
+        starter = int(proc.environ().get(STARTER_ENV, "0"))
+        if starter in (0, os.getpid()):
+            return False
+        other = psutil.Process(starter)
+        # the pid is that program's, not a later one's: it was running before the server started
+        return other.status() != psutil.STATUS_ZOMBIE and other.create_time() <= proc.create_time()
+    except (psutil.Error, OSError, ValueError):
+        return False
+
+
+def _await_recorded(info: ServerInfo, deadline: float, timeout_s: float) -> str | None:
+    """None when a recorded server answers, or is busy with a request (it listens, and uses CPU or holds a
+    client's connection); else what is wrong with it. One still starting (spawned by another caller) is
+    waited for until the deadline. One alive that neither answers nor works for FROZEN_AFTER_S is frozen
+    (stopped, deadlocked)."""
     try:
         proc = psutil.Process(info.pid)
-        cpu = sum(proc.cpu_times()[:2])
+        cpu, started = _cpu_seconds(proc), proc.create_time()
     except psutil.Error:
         return "has exited"
-    deadline = time.monotonic() + timeout_s
-    window = time.monotonic() + FROZEN_AFTER_S
+    quiet_since = time.monotonic()
     while True:
-        if health(info.port, info.alias, timeout=1.0):
+        if health(info.port, info.alias, timeout=HEALTH_PROBE_S):
             return None
         try:
-            if proc.status() in (psutil.STATUS_STOPPED, psutil.STATUS_TRACING_STOP, psutil.STATUS_ZOMBIE):
-                return f"is {proc.status()}, not answering"
-            now_cpu = sum(proc.cpu_times()[:2])
+            status = proc.status()
+            if status in (psutil.STATUS_STOPPED, psutil.STATUS_TRACING_STOP, psutil.STATUS_ZOMBIE):
+                return f"is {status}, not answering"
+            now_cpu = _cpu_seconds(proc)
         except psutil.Error:
             return "has exited"
-        if time.monotonic() >= window:
-            if now_cpu - cpu < 0.05:
-                return f"did not answer for {FROZEN_AFTER_S:.0f} s and was not working (frozen)"
-            cpu, window = now_cpu, time.monotonic() + FROZEN_AFTER_S
+        working, listening = now_cpu - cpu >= BUSY_CPU_S, _listening(info.port)
+        if listening and (working or _serving(proc, info.port)):
+            return None  # generating for someone (or streaming to a slow reader): the next request queues
+        if working or (not listening and time.time() - started < START_TIMEOUT_S):
+            quiet_since = time.monotonic()  # loading its model (its starter waits for it too): wait for it
+        elif time.monotonic() - quiet_since >= FROZEN_AFTER_S:
+            return f"did not answer for {FROZEN_AFTER_S:.0f} s and was not working (frozen)"
+        cpu = now_cpu
         if time.monotonic() >= deadline:
             return f"did not answer within {timeout_s:.0f} s"
         time.sleep(0.2)
 
 
-def _wait_healthy(info: ServerInfo, timeout_s: float, proc: subprocess.Popen | None = None) -> bool:
-    deadline = time.monotonic() + timeout_s
+def _cpu_seconds(proc: psutil.Process) -> float:
+    times = proc.cpu_times()
+    return times.user + times.system
+
+
+def _listening(port: int) -> bool:
+    """True when something accepts connections on this loopback port (a server past its start-up)."""
+    try:
+        with socket.create_connection((HOST, port), timeout=HEALTH_PROBE_S):
+            return True
+    except OSError:
+        return False
+
+
+def _serving(proc: psutil.Process, port: int) -> bool:
+    """True when the server holds a client connection open (a stream whose reader is slow, say)."""
+    try:
+        conns = proc.net_connections(kind="tcp")
+    except (psutil.Error, OSError):
+        return False
+    return any(c.status == psutil.CONN_ESTABLISHED and c.laddr and c.laddr.port == port for c in conns)
+
+
+def _await_start(info: ServerInfo, proc: subprocess.Popen, deadline: float, timeout_s: float,
+                 directory: Path, port_chosen_here: bool) -> ServerInfo:
+    """Wait (outside the lock) for the server this call spawned to answer; on failure stop it, drop its
+    record and say why, with the end of its log (_PortTaken when another program took the port we had
+    chosen while the model loaded)."""
     while time.monotonic() < deadline:
         if health(info.port, info.alias):
-            return True
-        if proc is not None and proc.poll() is not None:
-            return False
-        if proc is None and not _pid_alive(info.pid):
-            return False
+            return info
+        if proc.poll() is not None:
+            break
         time.sleep(0.2)
-    return False
+    code = proc.poll()
+    _terminate(proc.pid)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=5)
+    try:
+        with _locked(directory):
+            state = _read_state(directory)
+            if state.get(info.alias, {}).get("pid") == info.pid:
+                state.pop(info.alias)
+                _write_state(state, directory)
+    except LocalModelError:  # the record names a dead pid: the next reader drops it anyway
+        log.warning("could not drop the failed %s server from the state file", info.alias, exc_info=True)
+    if code is not None and port_chosen_here and port_in_use(info.port):
+        raise _PortTaken(f"port {info.port} was taken by another program while {info.alias} was starting; "
+                         "started it on another port")
+    reason = f"exited with code {code}" if code is not None else f"did not answer within {timeout_s:.0f} s"
+    tail = _log_tail(Path(info.log_path))
+    raise LocalModelError(
+        f"the {info.alias} server on port {info.port} {reason}; see {info.log_path}" + (f" ({tail})" if tail else "")
+    )
 
 
 def _choose_port(model: LocalModel, port: int | None) -> tuple[int, str | None]:
@@ -526,7 +641,8 @@ def _choose_port(model: LocalModel, port: int | None) -> tuple[int, str | None]:
     return chosen, f"port {model.default_port} was taken by another program; {model.alias} uses port {chosen}"
 
 
-def _start(model: LocalModel, port: int | None, timeout_s: float, directory: Path) -> ServerInfo:
+def _spawn(model: LocalModel, port: int | None, directory: Path) -> tuple[ServerInfo, subprocess.Popen]:
+    """Start the server process (not waiting for it to answer): its info and its process."""
     if importlib.util.find_spec("llama_cpp") is None:
         raise LocalModelError(
             "llama-cpp-python is not installed; install the local extra: pip install -e '.[local]'"
@@ -537,7 +653,7 @@ def _start(model: LocalModel, port: int | None, timeout_s: float, directory: Pat
     log_path = logs / f"{model.alias}.log"
     try:
         logs.mkdir(exist_ok=True)
-        log = open(log_path, "ab")
+        out = open(log_path, "ab")
     except OSError as error:
         raise _not_writable(logs, error) from None
     cmd = [
@@ -550,50 +666,66 @@ def _start(model: LocalModel, port: int | None, timeout_s: float, directory: Pat
     ]
     if model.chat_format:
         cmd += ["--chat_format", model.chat_format]
-    with log:
-        log.write(f"\n--- {time.strftime('%Y-%m-%d %H:%M:%S')} starting {model.alias} on port {port}\n".encode())
-        log.flush()
-        # A session of its own: the server outlives a CLI `local serve` and ignores the terminal's Ctrl-C.
+    with out:
+        out.write(f"\n--- {time.strftime('%Y-%m-%d %H:%M:%S')} starting {model.alias} on port {port}\n".encode())
+        out.flush()
+        # A session (on Windows a process group) of its own: the server outlives a CLI `local serve` and
+        # ignores the terminal's Ctrl-C.
         proc = subprocess.Popen(
-            cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
-            env={**os.environ, DATA_DIR_ENV: str(directory)},
+            cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True, creationflags=getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0),
+            env={**os.environ, DATA_DIR_ENV: str(directory), STARTER_ENV: str(os.getpid())},
         )
     info = ServerInfo(
         alias=model.alias, pid=proc.pid, port=port, model_path=str(path), log_path=str(log_path),
         started_at=time.time(), started_here=True, note=note,
     )
-    if not _wait_healthy(info, timeout_s, proc):
-        code = proc.poll()
-        _terminate(proc.pid)
-        proc.wait(timeout=5)
-        reason = f"exited with code {code}" if code is not None else f"did not answer within {timeout_s:.0f} s"
-        tail = _log_tail(log_path)
-        raise LocalModelError(
-            f"the {model.alias} server on port {port} {reason}; see {log_path}" + (f" ({tail})" if tail else "")
-        )
-    return info
+    return info, proc
 
 
 def _terminate(pid: int, grace_s: float = 5.0) -> None:
+    """Stop a server and its children: SIGTERM (TerminateProcess on Windows), then a kill after `grace_s`.
+    A stopped (frozen) process is continued, as it acts on SIGTERM only once running."""
     try:
-        os.kill(pid, signal.SIGTERM)
-        os.kill(pid, signal.SIGCONT)  # a stopped (frozen) process acts on SIGTERM only once continued
-    except ProcessLookupError:
+        proc = psutil.Process(pid)
+        family = [proc, *proc.children(recursive=True)]
+    except psutil.Error:
         return
-    deadline = time.monotonic() + grace_s
-    while time.monotonic() < deadline:
-        try:  # reap it when it is our child
-            if os.waitpid(pid, os.WNOHANG) != (0, 0):
-                return
-        except ChildProcessError:
-            pass
-        if not _pid_alive(pid):
-            return
+    for member in family:
+        with contextlib.suppress(psutil.Error):
+            member.terminate()
+            member.resume()
+    alive = _wait_gone(family, grace_s)
+    for member in alive:
+        with contextlib.suppress(psutil.Error):
+            member.kill()
+    _wait_gone(alive, grace_s)
+
+
+def _wait_gone(procs: list[psutil.Process], timeout_s: float) -> list[psutil.Process]:
+    """Wait until these processes have exited (reaping our children); the ones still running."""
+    deadline = time.monotonic() + timeout_s
+    alive = list(procs)
+    while alive:
+        alive = [p for p in alive if not _reaped(p)]
+        if not alive or time.monotonic() >= deadline:
+            break
         time.sleep(0.05)
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGKILL)
-    with contextlib.suppress(ChildProcessError):
-        os.waitpid(pid, 0)
+    return alive
+
+
+def _reaped(proc: psutil.Process) -> bool:
+    try:
+        proc.wait(timeout=0)  # reaps it when it is our child
+        return True
+    except psutil.TimeoutExpired:
+        pass
+    except psutil.Error:
+        return True
+    try:  # a zombie of another parent: exited, only not yet reaped by its parent
+        return proc.status() == psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return True
 
 
 def stop_server(alias: str, pid: int | None = None) -> bool:

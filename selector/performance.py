@@ -475,26 +475,11 @@ class SelfHostedEstimator:
 
     def _estimate(self, params_b: float, active_b: float, kv_kb: float, kv_estimated: bool, effort: Effort) -> LatencyEstimate | None:
         a = self.a
-        g = a.gpu
         think = a.thinking.tokens(effort)
         n_in, n_dec = self.n_in, think + self.n_out
         kv_bytes = kv_kb * BYTES_PER_KB
-        ctx_max = n_in + n_dec
         ctx_mean = n_in + n_dec / 2
-        weights_total = params_b * 1e9 * self.bytes_pp
-
-        gpus = gpus_for(params_b, self.bytes_pp, g.memory_gb, a.kv_cache_headroom, a.gpus_power_of_two)
-        while True:  # a long context may need more GPUs than the weights alone
-            free = gpus * g.memory_gb * 1e9 * a.gpu_memory_utilisation - weights_total
-            if free <= 0:
-                max_streams = 0
-            elif ctx_max == 0:
-                max_streams = a.max_concurrent_streams
-            else:
-                max_streams = min(a.max_concurrent_streams, math.floor(free / (ctx_max * kv_bytes)))
-            if max_streams >= 1 or gpus >= 64:
-                break
-            gpus *= 2
+        gpus, max_streams = self._gpus_and_streams(params_b, n_in + n_dec, kv_bytes)
         if max_streams < 1:
             return None
 
@@ -536,21 +521,45 @@ class SelfHostedEstimator:
         ttft50 = base + (_mm1_wait_quantile(rho_pf, prefill, 0.5) + in_flight / 2) * 1000
         ttft95 = base + (_mm1_wait_quantile(rho_pf, prefill, 0.95) + in_flight) * 1000
         full95 = ttft95 + self.n_out / decode_tps * 1000
-        single_tps = 1 / step(1)
-        basis = (
-            f"{g.name} {a.precision}, {gpus} GPU(s) x {replicas} replica(s): "
-            f"{active_b * self.bytes_pp:,.1f} GB active weights at {g.memory_bandwidth_gb_s / 1000:.2f} TB/s"
-            f"{f' x {gpus}' if gpus > 1 else ''} x {a.bandwidth_efficiency:g} -> {single_tps:,.0f} tok/s alone, "
-            f"{decode_tps:,.0f} at load; prefill {n_in:,} tokens {prefill * 1000:,.0f} ms"
-            f"{f'; {think:,} thinking tokens {think_ms:,.0f} ms' if think else ''}; "
-            f"M/M/1 prefill queue at {load:.0%} peak load: TTFT p50 {ttft50:,.0f} ms, p95 {ttft95:,.0f} ms "
-            f"(incl. {self.fixed_ms:g} ms network + server)"
-            f"{'; KV cache estimated' if kv_estimated else ''}"
-        )
+        basis = self._basis(gpus, replicas, active_b, 1 / step(1), decode_tps, prefill, think, think_ms, load,
+                            (ttft50, ttft95), kv_estimated)
         return LatencyEstimate(
             where="self_hosted", ttft_p50_ms=ttft50, ttft_p95_ms=ttft95, full_reply_p95_ms=full95,
             decode_tokens_per_s=decode_tps, prefill_ms=prefill * 1000, thinking_tokens=think, effort=effort,
             gpus_per_replica=gpus, replicas=replicas, peak_utilisation=load, basis=basis,
+        )
+
+    def _gpus_and_streams(self, params_b: float, ctx_max: int, kv_bytes: float) -> tuple[int, int]:
+        """GPUs per replica and the concurrent streams their memory holds: a long context may need more
+        GPUs than the weights alone (doubled up to 64); 0 streams when even 64 cannot hold one."""
+        a, g = self.a, self.a.gpu
+        weights_total = params_b * 1e9 * self.bytes_pp
+        gpus = gpus_for(params_b, self.bytes_pp, g.memory_gb, a.kv_cache_headroom, a.gpus_power_of_two)
+        while True:
+            free = gpus * g.memory_gb * 1e9 * a.gpu_memory_utilisation - weights_total
+            if free <= 0:
+                max_streams = 0
+            elif ctx_max == 0:
+                max_streams = a.max_concurrent_streams
+            else:
+                max_streams = min(a.max_concurrent_streams, math.floor(free / (ctx_max * kv_bytes)))
+            if max_streams >= 1 or gpus >= 64:
+                return gpus, max_streams
+            gpus *= 2
+
+    def _basis(self, gpus: int, replicas: int, active_b: float, single_tps: float, decode_tps: float, prefill: float,
+               think: int, think_ms: float, load: float, ttft: tuple[float, float], kv_estimated: bool) -> str:
+        """How the self-hosted estimate was reached, in one line for the report."""
+        a, g = self.a, self.a.gpu
+        return (
+            f"{g.name} {a.precision}, {gpus} GPU(s) x {replicas} replica(s): "
+            f"{active_b * self.bytes_pp:,.1f} GB active weights at {g.memory_bandwidth_gb_s / 1000:.2f} TB/s"
+            f"{f' x {gpus}' if gpus > 1 else ''} x {a.bandwidth_efficiency:g} -> {single_tps:,.0f} tok/s alone, "
+            f"{decode_tps:,.0f} at load; prefill {self.n_in:,} tokens {prefill * 1000:,.0f} ms"
+            f"{f'; {think:,} thinking tokens {think_ms:,.0f} ms' if think else ''}; "
+            f"M/M/1 prefill queue at {load:.0%} peak load: TTFT p50 {ttft[0]:,.0f} ms, p95 {ttft[1]:,.0f} ms "
+            f"(incl. {self.fixed_ms:g} ms network + server)"
+            f"{'; KV cache estimated' if kv_estimated else ''}"
         )
 
 

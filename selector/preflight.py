@@ -15,11 +15,14 @@ else DEFAULT_TTFT_S and DEFAULT_TOKENS_PER_S; calls run `concurrency` at a time.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import math
 from dataclasses import asdict, dataclass, field
 from typing import Any, Sequence
 
 from selector.errors import SelectorError
+
+log = logging.getLogger(__name__)
 
 CHAT_OVERHEAD_TOKENS = 7        # role markers and priming of a chat request (OpenAI's counting guide: 3-4 per message + 3)
 DEFAULT_TTFT_S = 0.8            # when the catalogue publishes no speed for the model
@@ -147,6 +150,7 @@ def _default_encoding():
 
         return tiktoken.get_encoding("cl100k_base")
     except Exception:  # an unexpected tiktoken layout: LiteLLM's own counter is the fallback
+        log.warning("LiteLLM's bundled cl100k_base could not be read; counting with LiteLLM instead", exc_info=True)
         return None
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 
 import pytest
@@ -20,8 +21,9 @@ def local_servers(tmp_path_factory):
     from selector import local
 
     data = tmp_path_factory.mktemp("local-servers")
-    with _data_dir(data):
-        infos = {alias: local.ensure_server(alias) for alias in local.LOCAL_MODELS}
+    with _data_dir(data), ThreadPoolExecutor(len(local.LOCAL_MODELS)) as pool:  # both start at once
+        futures = {alias: pool.submit(local.ensure_server, alias) for alias in local.LOCAL_MODELS}
+        infos = {alias: future.result() for alias, future in futures.items()}
     try:
         yield SimpleNamespace(data_dir=data, servers=infos, base_url={a: i.base_url for a, i in infos.items()})
     finally:

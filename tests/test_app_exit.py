@@ -55,6 +55,8 @@ def test_sigterm_on_the_app_stops_the_servers_it_started_and_only_those(browser,
                     break
             except OSError:
                 time.sleep(0.3)
+        else:
+            pytest.fail(f"streamlit did not become healthy in 60 s; see {tmp_path / 'streamlit.log'}")
         page = browser.new_page()
         try:
             page.goto(url)

@@ -110,6 +110,68 @@ def test_a_lock_held_past_every_retry_is_a_storebusy_that_names_what_was_not_sav
     assert set(history.get_run(run_id)["results"]) == {"a", "b"}
 
 
+def test_a_busy_retry_in_a_worker_thread_leaves_its_traceback_in_the_log_file(quick_retries, monkeypatch):
+    """The store survives a lock held by another process (it retries); the log file keeps each retry's
+    cause with its traceback and the worker thread's name."""
+    import logging
+
+    from selector import logs
+
+    root = logging.getLogger()
+    before = list(root.handlers)
+    for name in logs.APP_LOGGERS:  # put back as they were afterwards
+        monkeypatch.setattr(logging.getLogger(name), "level", logging.getLogger(name).level)
+    logs.setup_logging()
+    try:
+        history = open_history()
+        run_id = history.start_run("kept")
+        locker = Locker(history.path)
+        outcome = []
+
+        def worker():
+            try:
+                history.save_result(run_id, "a", {"model": "gpt-4o", "text": "later"})
+            except StoreBusy as error:
+                outcome.append(error)
+
+        thread = threading.Thread(target=worker, name="history-writer")
+        thread.start()
+        thread.join(timeout=60)
+        locker.release()
+        assert outcome and isinstance(outcome[0], StoreBusy)
+        text = logs.log_path().read_text()
+        assert "INFO selector.store.store [history-writer] history" in text and "is busy; retrying" in text
+        assert "Traceback (most recent call last)" in text and "database is locked" in text
+    finally:
+        for handler in root.handlers:
+            if handler not in before:
+                root.removeHandler(handler)
+                handler.close()
+
+
+def test_a_repair_lock_held_by_another_program_is_a_clear_error_after_a_bounded_wait(monkeypatch):
+    path = data_dir() / "history.sqlite3"
+    _history_with_runs(path)
+    _damage(path, 5)
+    _forget_checks(monkeypatch)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from filelock import FileLock\n"
+         "lock = FileLock(sys.argv[1]); lock.acquire(); print('held', flush=True); time.sleep(120)",
+         str(path.with_name(path.name + ".repair-lock"))],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        monkeypatch.setattr(store_module, "REPAIR_LOCK_TIMEOUT_S", 0.5)
+        with pytest.raises(StoreError, match=r"is damaged .* and another program has been moving it aside for "
+                                             r"over 0 s; try again"):
+            open_history().query()
+        assert _moved_aside(data_dir()) == []  # nothing moved behind the other program's back
+    finally:
+        holder.kill()
+        holder.wait(timeout=10)
+
+
 # --- a damaged file --------------------------------------------------------------------------------
 
 
@@ -262,6 +324,8 @@ def test_local_serve_in_a_read_only_directory_exits_2_with_one_line(read_only_di
     done = _run("local", "serve", "--model", "smollm2-135m-instruct", env={"SELECTOR_DATA_DIR": str(read_only_dir)})
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
-    lines = done.stderr.strip().splitlines()
+    # One error line, after the one warning that the log goes to stderr (its file cannot be written either).
+    warning, *lines = done.stderr.strip().splitlines()
+    assert "WARNING selector.logs" in warning and "the log file cannot be written" in warning
     assert len(lines) == 1 and lines[0].startswith("error: data directory") and "not writable" in lines[0]
     assert "SELECTOR_DATA_DIR" in lines[0]

@@ -10,7 +10,9 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+import urllib.request
 from dataclasses import replace
 
 import pytest
@@ -84,11 +86,11 @@ def test_a_dead_server_is_detected_and_the_next_call_restarts_it(own_servers):
     first = local.ensure_server("smollm2-135m-instruct")
     os.kill(first.pid, signal.SIGKILL)
     deadline = time.monotonic() + 10
-    while _alive(first.pid) and time.monotonic() < deadline:
-        try:
+    while _alive(first.pid):
+        if time.monotonic() > deadline:
+            pytest.fail(f"server {first.pid} outlived SIGKILL by 10 s")
+        with contextlib.suppress(ChildProcessError):
             os.waitpid(first.pid, os.WNOHANG)
-        except ChildProcessError:
-            pass
         time.sleep(0.05)
     status = {row["model"]: row for row in local.server_status()}
     assert status["smollm2-135m-instruct"]["running"] is False
@@ -174,16 +176,19 @@ def fake_server(tmp_path):
     directory (it only sleeps): what the state file must never lose track of."""
     procs = []
 
-    def start(alias: str = "smollm2-135m-instruct", directory=None) -> subprocess.Popen:
+    def start(alias: str = "smollm2-135m-instruct", directory=None, starter: int | None = None) -> subprocess.Popen:
         port = local._free_port()
+        starter_env = {local.STARTER_ENV: str(starter)} if starter else {}
         proc = subprocess.Popen(
             [sys.executable, "-c", "import time; time.sleep(120)", "-m", "llama_cpp.server",
              "--model", str(tmp_path / "m.gguf"), "--model_alias", alias, "--port", str(port)],
-            env={**os.environ, local.DATA_DIR_ENV: str(directory or data_dir())},
+            env={**os.environ, local.DATA_DIR_ENV: str(directory or data_dir()), **starter_env},
         )
         procs.append(proc)
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and not local._is_our_server(proc.pid):
+        while not local._is_our_server(proc.pid):
+            if time.monotonic() > deadline:
+                pytest.fail(f"the fake server {proc.pid} did not show its command line within 10 s")
             time.sleep(0.05)
         return proc
 
@@ -218,6 +223,22 @@ def test_servers_of_another_data_directory_are_not_taken_for_ours(fake_server, t
     assert [i.pid for i in local.discover_servers(tmp_path / "someone-else")["smollm2-135m-instruct"]] == [theirs.pid]
 
 
+def test_a_duplicate_is_stopped_unless_another_running_program_started_it(fake_server):
+    """Two servers of one model for one data directory (a state file was lost): the extra one is stopped,
+    except when the program that started it still runs (it may be using it; it stops it at its exit)."""
+    other_program = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    try:
+        theirs = fake_server(starter=other_program.pid)
+        orphan = fake_server(starter=99_999_999)  # its starter has exited
+        mine = fake_server(starter=os.getpid())
+        local._stop_duplicates(local.discover_servers()["smollm2-135m-instruct"], None)
+        assert _alive(theirs.pid)
+        assert orphan.wait(timeout=10) is not None and mine.wait(timeout=10) is not None
+    finally:
+        other_program.kill()
+        other_program.wait(timeout=10)
+
+
 @pytest.mark.local_models
 def test_a_server_the_state_file_lost_is_reused_not_started_twice(own_servers):
     first = local.ensure_server("smollm2-135m-instruct")
@@ -250,3 +271,102 @@ def test_cli_local_serve_refuses_a_port_out_of_range(port, capsys):
     err = capsys.readouterr().err
     assert err == f"error: --port must be a TCP port between 1 and 65535 (got {port})\n"
     assert local.server_status()[0]["running"] is False
+
+
+# --- portable, and safe with several callers ---------------------------------------------------------
+
+
+def test_the_module_imports_without_fcntl_as_on_windows():
+    """No POSIX-only import at the top: on Windows `import fcntl` fails, which once broke every page."""
+    code = ("import sys; sys.modules['fcntl'] = None; sys.modules['termios'] = None\n"
+            "import selector.local, selector.logs, selector.store.store\n"
+            "assert 'fcntl' not in dir(selector.local)\nprint('imported')")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0 and done.stdout.strip() == "imported", done.stderr
+
+
+def test_a_lock_held_by_another_program_is_a_clear_error_after_a_bounded_wait(monkeypatch):
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from filelock import FileLock\n"
+         "lock = FileLock(sys.argv[1]); lock.acquire(); print('held', flush=True); time.sleep(120)",
+         str(data_dir() / "local-servers.lock")],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        monkeypatch.setattr(local, "LOCK_TIMEOUT_S", 0.5)
+        with pytest.raises(local.LocalModelError, match=r"another program has held the local server lock .*"
+                                                        r"local-servers\.lock for over 0 s; try again"):
+            local.ensure_server("smollm2-135m-instruct")
+        assert local.discover_servers() == {}  # nothing was started behind the lock's back
+    finally:
+        holder.kill()
+        holder.wait(timeout=10)
+
+
+@pytest.mark.local_models
+def test_two_programs_asking_at_once_end_with_one_server(own_servers):
+    """What the app and a CLI (or the test process) sharing a data directory do: one starts the server,
+    the other waits for that start instead of starting or stopping a second one."""
+    code = ("from selector import local; i = local.ensure_server('smollm2-135m-instruct'); "
+            "print(i.pid, i.started_here)")
+    procs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for _ in range(2)]
+    outs = [p.communicate(timeout=240) for p in procs]
+    assert all(p.returncode == 0 for p in procs), [err for _, err in outs]
+    answers = sorted(out.split() for out, _ in outs)
+    assert answers[0][0] == answers[1][0] and sorted(a[1] for a in answers) == ["False", "True"]
+    assert [i.pid for i in local.discover_servers()["smollm2-135m-instruct"]] == [int(answers[0][0])]
+    assert local.health(local.ensure_server("smollm2-135m-instruct").port, "smollm2-135m-instruct")
+
+
+@pytest.mark.local_models
+def test_two_threads_asking_at_once_end_with_one_server(own_servers):
+    infos = []
+    threads = [threading.Thread(target=lambda: infos.append(local.ensure_server("gemma-3-270m"))) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=240)
+    assert len(infos) == 2 and infos[0].pid == infos[1].pid
+    assert sorted(i.started_here for i in infos) == [False, True]
+    assert [i.pid for i in local.discover_servers()["gemma-3-270m"]] == [infos[0].pid]
+
+
+@pytest.mark.local_models
+def test_a_server_busy_generating_is_reused_while_it_generates(own_servers):
+    """llama.cpp answers its health check only between generations; a server streaming an answer to
+    another page (even to a slow reader) is reused at once, never waited for nor taken for frozen."""
+    first = local.ensure_server("gemma-3-270m")
+    body = json.dumps({"model": "gemma-3-270m", "prompt": "Once upon a time", "max_tokens": 1500,
+                       "stream": True, "temperature": 1.0}).encode()
+    request = urllib.request.Request(f"{first.base_url}/completions", data=body,
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=120) as stream:
+        assert stream.readline().startswith(b"data:")  # generating now
+        again = local.ensure_server("gemma-3-270m", timeout_s=10)  # far less than the generation takes
+        rest = stream.read(4096)  # the same generation goes on after the check
+    assert (again.pid, again.started_here, again.note) == (first.pid, False, first.note)  # nothing replaced
+    assert b"data:" in rest
+
+
+@pytest.mark.local_models
+def test_a_port_taken_while_the_model_loads_is_given_up_for_another(own_servers, monkeypatch):
+    """Another program (another data directory's server, say) binds the port chosen for ours before
+    our server binds it: the server is started again on another port, and the user is told."""
+    choose = local._choose_port
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        taken = squatter.getsockname()[1]
+        calls = []
+
+        def choose_a_port_about_to_be_taken(model, port):
+            calls.append(port)
+            return (taken, None) if len(calls) == 1 else choose(model, port)
+
+        monkeypatch.setattr(local, "_choose_port", choose_a_port_about_to_be_taken)
+        info = local.ensure_server("smollm2-135m-instruct")
+    assert len(calls) == 2 and info.port != taken and local.health(info.port, "smollm2-135m-instruct")
+    assert info.note.startswith(f"port {taken} was taken by another program while smollm2-135m-instruct was starting")
+    assert [i.pid for i in local.discover_servers()["smollm2-135m-instruct"]] == [info.pid]

@@ -13,7 +13,6 @@ closed as `interrupted` when the store is next opened.
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import functools
 import json
 import logging
@@ -25,6 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
+from filelock import FileLock, Timeout
 from sqlalchemy import (
     Connection, Float, Integer, Text, and_, cast, delete, exc, exists, func, insert, literal, null, or_, select, true,
     union_all, update,
@@ -46,6 +46,7 @@ BUSY_BACKOFF_S = 0.25  # doubled after each retry, with jitter
 # A run still `running` with nothing saved for this long was left by a program that ended without
 # finishing it (every side and benchmark row is saved as soon as it finishes; a call times out in minutes).
 STALE_RUN_S = 15 * 60
+REPAIR_LOCK_TIMEOUT_S = 60.0  # another program moving the same damaged file aside takes well under this
 
 # The layer beneath's errors by kind, most specific first: SQLite primary result codes, PostgreSQL SQLSTATEs.
 _SQLITE_KINDS = {5: "busy", 6: "busy", 11: "damaged", 26: "damaged"}  # BUSY, LOCKED, CORRUPT, NOTADB
@@ -88,6 +89,7 @@ def _retrying(rerun_after_repair: bool = True):
                 except exc.DBAPIError as error:
                     kind = error_kind(error)
                     if kind == "damaged" and self.backend == "sqlite" and not repaired:
+                        log.warning("history %s is damaged; moving it aside", self.path, exc_info=True)
                         self._repair(_first_line(error))
                         repaired = True
                         if rerun_after_repair:
@@ -95,7 +97,7 @@ def _retrying(rerun_after_repair: bool = True):
                         raise StoreError(f"{self.notice}; this {method.__name__.replace('_', ' ')} was not saved "
                                          "(its run was in the damaged file)") from error
                     if kind == "busy" and attempt < BUSY_RETRIES:
-                        log.info("history %s is busy; retrying in %.2f s", self.path, delay)
+                        log.info("history %s is busy; retrying in %.2f s", self.path, delay, exc_info=True)
                         time.sleep(delay * (1 + random.random() / 2))
                         delay *= 2
                         continue
@@ -175,8 +177,8 @@ class Store:
         """Move a damaged SQLite file aside (with its WAL) and make a fresh, migrated one in its place."""
         path = Path(self.path)
         try:
-            with open(path.with_name(path.name + ".repair-lock"), "w") as lock:
-                fcntl.flock(lock, fcntl.LOCK_EX)  # two programs finding the damage move it once
+            # Two programs finding the damage move it once (filelock: the same on Linux, macOS and Windows).
+            with FileLock(path.with_name(path.name + ".repair-lock"), timeout=REPAIR_LOCK_TIMEOUT_S):
                 if self._damage(path) is None:
                     return  # another program has already made a fresh one
                 stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
@@ -194,6 +196,9 @@ class Store:
                 shm = path.with_name(path.name + "-shm")
                 if shm.exists():
                     shm.unlink()
+        except Timeout:
+            raise StoreError(f"history {path} is damaged ({reason}) and another program has been moving it aside "
+                             f"for over {REPAIR_LOCK_TIMEOUT_S:.0f} s; try again") from None
         except OSError as error:
             raise StoreError(f"history {path} is damaged ({reason}) and cannot be moved aside "
                              f"({error.strerror}); move or delete it, or set SELECTOR_DATA_DIR") from None

@@ -21,6 +21,20 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # version 1: runs of live comparisons and their two sides
+    _create_runs()
+    _create_results()
+    op.create_index("results_model", "results", ["model"], if_not_exists=True)
+    op.create_index("runs_created", "runs", ["created_at"], if_not_exists=True)
+    # version 2: benchmarks, their prompts and one row per (model, prompt)
+    _create_benchmark_prompts()
+    _create_benchmark_results()
+    op.create_index("benchmark_results_catalogue", "benchmark_results", ["catalogue_id"], if_not_exists=True)
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("PRAGMA user_version = 2")
+
+
+def _create_runs() -> None:
     op.create_table(
         "runs",
         sa.Column("id", sa.Integer, primary_key=True),
@@ -35,6 +49,9 @@ def upgrade() -> None:
         sa.Column("status", sa.Text, nullable=False, server_default="running"),
         if_not_exists=True,
     )
+
+
+def _create_results() -> None:
     op.create_table(
         "results",
         sa.Column("id", sa.Integer, primary_key=True),
@@ -59,8 +76,9 @@ def upgrade() -> None:
         sa.UniqueConstraint("run_id", "side"),
         if_not_exists=True,
     )
-    op.create_index("results_model", "results", ["model"], if_not_exists=True)
-    op.create_index("runs_created", "runs", ["created_at"], if_not_exists=True)
+
+
+def _create_benchmark_prompts() -> None:
     op.create_table(
         "benchmark_prompts",
         sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
@@ -70,6 +88,9 @@ def upgrade() -> None:
         sa.Column("check_kind", sa.Text),
         if_not_exists=True,
     )
+
+
+def _create_benchmark_results() -> None:
     op.create_table(
         "benchmark_results",
         sa.Column("id", sa.Integer, primary_key=True),
@@ -97,9 +118,6 @@ def upgrade() -> None:
         sa.UniqueConstraint("run_id", "model", "row"),
         if_not_exists=True,
     )
-    op.create_index("benchmark_results_catalogue", "benchmark_results", ["catalogue_id"], if_not_exists=True)
-    if op.get_bind().dialect.name == "sqlite":
-        op.execute("PRAGMA user_version = 2")
 
 
 def downgrade() -> None:
