@@ -277,3 +277,26 @@ def lasting_defaults(catalogue: Catalogue, preferred: list[str], today: dt.date,
     if count is not None:
         chosen += [i for i in lasting if i not in chosen][: max(0, count - len(chosen))]
     return chosen
+
+
+# A spread of price points for the Costs page: frontier APIs, a cheap API, small and large open-weights models.
+COST_SHORTLIST = [
+    "claude-sonnet-4-6", "gpt-5.4-mini", "claude-haiku-4-5", "gemini-2.5-flash-lite",
+    "llama-3.1-8b", "llama-3.3-70b", "qwen-2.5-72b", "gpt-oss-120b",
+]
+SELF_HOST_AGAINST = ["claude-sonnet-4-6", "gpt-5.4-mini", "claude-haiku-4-5"]
+
+
+def cost_defaults(catalogue: Catalogue, today: dt.date) -> tuple[list[str], str | None]:
+    """The models the Costs page starts with, and the closed API that self-hosting is compared against
+    (None when no closed model has a price); never a model with an announced shutdown within a year."""
+    active = [m.id for m in catalogue.models if not m.is_retired]
+    chosen = lasting_defaults(catalogue, COST_SHORTLIST, today) or active[:6]
+    closed = [m.id for m in catalogue.models if not m.is_retired and m.has_api_price and not m.open_weights]
+    preferred = [i for i in lasting_defaults(catalogue, SELF_HOST_AGAINST, today, 1) if i in closed]
+    return chosen, (preferred or closed or [None])[0]
+
+
+def benchmark_coverage(models: list[Model]) -> dict[str, int]:
+    """Benchmark key -> how many of `models` report it (BENCHMARKS' order)."""
+    return {key: sum(1 for m in models if key in m.benchmarks) for key in BENCHMARKS}

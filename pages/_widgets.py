@@ -1,0 +1,129 @@
+"""Widgets shared by the pages: the API-key sidebar, the model pickers, number fields bounded by the schema,
+and (re-exported from selector.formatting) the one way to show a figure or "unknown"."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import streamlit as st
+
+from selector.callable_models import callable_models
+from selector.catalogue import Catalogue
+from selector.formatting import (  # noqa: F401  (re-exported: the pages' one formatter)
+    UNKNOWN,
+    call_metrics_line,
+    known,
+    milliseconds,
+    money,
+    percent,
+    seconds,
+    tokens,
+)
+
+KEYS_NOTE = ("Kept only in this browser session: never saved, logged or put in a URL. "
+             "Keys in the environment or .streamlit/secrets.toml are used when these are empty.")
+
+
+def _key_field(label: str, widget_key: str) -> str | None:
+    """A password field whose value outlives the page: kept in this session's state (never in the URL), so a
+    key typed on one page is there on the next (Streamlit drops a widget's state on pages without it)."""
+    kept = f"_kept_{widget_key}"
+    if widget_key not in st.session_state and kept in st.session_state:
+        st.session_state[widget_key] = st.session_state[kept]
+    value = st.text_input(label, type="password", key=widget_key)
+    st.session_state[kept] = value
+    return value or None
+
+
+def api_keys_sidebar(targets: Mapping[str, object]) -> dict[str, str | None]:
+    """The sidebar's key fields for these resolved models (name -> Target): one password field per key name,
+    shared by the models that need it, and one per custom endpoint. Returns name -> typed key (None: use the
+    environment's)."""
+    from selector.live import provider_key_name
+
+    keys: dict[str, str | None] = {}
+    with st.sidebar:
+        st.subheader("API keys")
+        st.caption(KEYS_NOTE)
+        for name, target in targets.items():
+            key_name = provider_key_name(target)
+            if key_name:
+                keys[name] = _key_field(key_name, f"key_{key_name}")
+            elif target.api_base:
+                keys[name] = _key_field(f"Key for {target.api_base} (if it needs one)", f"key_url_{name}")
+        if not keys:
+            st.write("The picked models run on this machine: no key needed.")
+    return keys
+
+
+def resolved(specs, catalogue: Catalogue) -> dict[str, object]:
+    """spec -> Target for the specs that resolve (the others are reported where the run starts)."""
+    from selector.errors import SelectorError
+    from selector.live import resolve_model
+
+    targets = {}
+    for spec in dict.fromkeys(specs):
+        try:
+            targets[spec] = resolve_model(spec, catalogue=catalogue)
+        except SelectorError:
+            continue
+    return targets
+
+
+def model_labels(catalogue: Catalogue) -> dict[str, str]:
+    """Every model id the pickers know -> its label (callable models, then the rest of the catalogue)."""
+    return callable_models(catalogue) | {m.id: m.name for m in catalogue.models if m.id not in callable_models(catalogue)}
+
+
+def pick_models(catalogue: Catalogue, label: str, key: str, default: list[str], container=st) -> list[str]:
+    """A multiselect over the models the app can call (the offline pair first)."""
+    labels = callable_models(catalogue)
+    return container.multiselect(label, list(labels), default=[d for d in default if d in labels], key=key,
+                                 format_func=lambda i: labels.get(i, i))
+
+
+def pick_model(catalogue: Catalogue, label: str, key: str, first: list[str] | None = None, container=st) -> str:
+    """A selectbox over the models the app can call, after the `first` options (e.g. "no judge")."""
+    labels = callable_models(catalogue)
+    return container.selectbox(label, (first or []) + list(labels), key=key, format_func=lambda i: labels.get(i, i))
+
+
+def schema_bounds(model_class, field: str) -> tuple[float | None, float | None]:
+    """(lowest, highest) a pydantic model's numeric field accepts (ge/gt, le/lt), None where unbounded."""
+    low = high = None
+    for rule in model_class.model_fields[field].metadata:
+        low = getattr(rule, "ge", getattr(rule, "gt", low))
+        high = getattr(rule, "le", getattr(rule, "lt", high))
+    return low, high
+
+
+def bounded_number(container, label: str, model_class, field: str, value, **kwargs):
+    """A number_input bounded as the schema bounds `model_class.field`, so a link's value always fits."""
+    low, high = schema_bounds(model_class, field)
+    kind = type(value)
+    kwargs.setdefault("min_value", None if low is None else kind(low))
+    kwargs.setdefault("max_value", None if high is None else kind(high))
+    return container.number_input(label, value=value, **kwargs)
+
+
+def _stable_text(value) -> str:
+    """A text that changes whenever a chart argument does (pydantic models by their JSON)."""
+    if hasattr(value, "model_dump_json"):
+        return value.model_dump_json()
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(_stable_text(v) for v in value) + "]"
+    return repr(value)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _cached_figure(builder: str, key: str, _args: tuple, _kwargs: dict):
+    from selector import charts
+
+    return getattr(charts, builder)(*_args, **_kwargs)
+
+
+def cached_chart(builder: str, *args, **kwargs):
+    """selector.charts.<builder>(*args, **kwargs), built once per input: a page reruns on every widget change,
+    and building a figure over the catalogue takes far longer than drawing a cached one."""
+    key = _stable_text(list(args)) + _stable_text(sorted(kwargs.items()))
+    return _cached_figure(builder, key, args, kwargs)
