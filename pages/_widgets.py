@@ -70,11 +70,6 @@ def resolved(specs, catalogue: Catalogue) -> dict[str, object]:
     return targets
 
 
-def model_labels(catalogue: Catalogue) -> dict[str, str]:
-    """Every model id the pickers know -> its label (callable models, then the rest of the catalogue)."""
-    return callable_models(catalogue) | {m.id: m.name for m in catalogue.models if m.id not in callable_models(catalogue)}
-
-
 def pick_models(catalogue: Catalogue, label: str, key: str, default: list[str], container=st) -> list[str]:
     """A multiselect over the models the app can call (the offline pair first)."""
     labels = callable_models(catalogue)
@@ -127,3 +122,26 @@ def cached_chart(builder: str, *args, **kwargs):
     and building a figure over the catalogue takes far longer than drawing a cached one."""
     key = _stable_text(list(args)) + _stable_text(sorted(kwargs.items()))
     return _cached_figure(builder, key, args, kwargs)
+
+
+def prompt_file(key: str, help: str | None = None, keep_going: bool = False) -> tuple[list, str]:
+    """The prompt file uploader (CSV or JSONL; the example prompts without one): (rows, file name). A file that
+    does not load is one error: the page stops, or with `keep_going` goes on with no rows (past runs stay)."""
+    from selector import benchmark
+    from selector.errors import SelectorError
+
+    uploaded = st.file_uploader("Prompt file (CSV or JSONL)", type=["csv", "jsonl", "json"], key=key, help=help)
+    if uploaded is not None:
+        data, name = uploaded.getvalue(), uploaded.name
+    else:
+        data, name = benchmark.EXAMPLE_PROMPTS.read_bytes(), "example prompts (data/examples/prompts.csv)"
+    try:
+        return benchmark.load_prompts(data, name), name
+    except SelectorError as exc:
+        if not keep_going:
+            from pages._common import show_error_and_stop
+
+            show_error_and_stop(exc)
+        st.error(f"{exc} Fix the file and upload it again, or remove it to use the example prompts.",
+                 icon=":material/error:")
+        return [], name
