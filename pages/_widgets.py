@@ -3,6 +3,7 @@ and (re-exported from selector.formatting) the one way to show a figure or "unkn
 
 from __future__ import annotations
 
+import concurrent.futures
 from collections.abc import Mapping
 
 import streamlit as st
@@ -145,3 +146,21 @@ def prompt_file(key: str, help: str | None = None, keep_going: bool = False) -> 
         st.error(f"{exc} Fix the file and upload it again, or remove it to use the example prompts.",
                  icon=":material/error:")
         return [], name
+
+
+# Page work that takes longer than a moment (e.g. classifying prompts with a model) runs here, off the script run.
+_POOL = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="page-work")
+
+
+def run_in_background(fn, *args, **kwargs) -> concurrent.futures.Future:
+    """fn(*args, **kwargs) in a worker thread; show wait_for(future) until it is done, then read its result."""
+    return _POOL.submit(fn, *args, **kwargs)
+
+
+@st.fragment(run_every=0.5)
+def wait_for(future: concurrent.futures.Future, text: str) -> None:
+    """`text` while `future` runs, redrawn on its own every half second (the page stays live); when the work
+    ends the whole page reruns to show its result."""
+    if future.done():
+        st.rerun()
+    st.info(text, icon=":material/hourglass_top:")

@@ -13,3 +13,10 @@ def callable_models(catalogue: Catalogue) -> dict[str, str]:
     labels |= {m.id: f"{m.name} ({m.provider})" for m in catalogue.models
                if m.litellm_id and not m.is_retired and m.id not in LOCAL_MODELS}
     return labels
+
+
+def priced_models(catalogue: Catalogue) -> list[str]:
+    """Ids of current models with a known cost per call (an API price, or a bundled model: free on this machine)."""
+    from selector.local import LOCAL_MODELS
+
+    return [m.id for m in catalogue.models if not m.is_retired and (m.has_api_price or m.id in LOCAL_MODELS)]

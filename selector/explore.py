@@ -300,3 +300,17 @@ def cost_defaults(catalogue: Catalogue, today: dt.date) -> tuple[list[str], str 
 def benchmark_coverage(models: list[Model]) -> dict[str, int]:
     """Benchmark key -> how many of `models` report it (BENCHMARKS' order)."""
     return {key: sum(1 for m in models if key in m.benchmarks) for key in BENCHMARKS}
+
+
+CHEAP_PREFERENCE = ["claude-haiku-4-5", "gpt-5.4-mini", "gemini-2.5-flash-lite"]
+STRONG_PREFERENCE = ["claude-sonnet-4-6", "gemini-3.1-pro", "claude-opus-4-5"]
+
+
+def routing_defaults(catalogue: Catalogue, options: list[str], today: dt.date) -> tuple[int, int]:
+    """Indexes in `options` of the routing simulator's default cheap and strong models: the preferred lasting
+    ones when offered, else the first two options."""
+    def first(preferred: list[str], fallback: int) -> int:
+        chosen = lasting_defaults(catalogue, [i for i in preferred if i in options], today)
+        return options.index(chosen[0]) if chosen else fallback
+
+    return first(CHEAP_PREFERENCE, 0), first(STRONG_PREFERENCE, min(1, len(options) - 1))
