@@ -142,10 +142,8 @@ def questionnaire(d: Answers, catalogue: Catalogue) -> dict | None:
             f"{MAX_REQUESTS_PER_DAY:,.0f} requests a day and {MAX_REQUEST_TOKENS:,} tokens in or out per request. "
             "A number outside its field's limits is not taken: the field keeps its previous value."
         )
-        submitted = st.form_submit_button("Recommend", type="primary")
-
-    if not submitted:
-        return None
+        if not st.form_submit_button("Recommend", type="primary"):
+            return None
     return raw | {"languages": [code.strip() for code in languages.split(",") if code.strip()],
                   "traffic": traffic, "priorities": priorities,
                   "allow": raw["allow"] or None, "offer_policy": raw["offer_policy"] or "cheapest"}

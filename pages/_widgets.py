@@ -164,3 +164,30 @@ def wait_for(future: concurrent.futures.Future, text: str) -> None:
     if future.done():
         st.rerun()
     st.info(text, icon=":material/hourglass_top:")
+
+
+def table_columns(table, labels: Mapping[str, str], price_format: str = "$%.3f", **overrides) -> dict:
+    """st.dataframe's column_config for `table`, by what each column holds (prices per 1M tokens, token counts,
+    billions of parameters, dates, yes/no, lists), headed by `labels`; `overrides` replace single columns."""
+    import pandas as pd
+
+    cc = st.column_config
+    config = {}
+    for name in table.columns:
+        label = labels.get(name, name.replace("_", " "))
+        values = table[name].dropna()
+        if name.endswith("_usd_per_mtok"):
+            config[name] = cc.NumberColumn(label, format=price_format)
+        elif name.endswith("_tokens"):
+            config[name] = cc.NumberColumn(label, format="localized")
+        elif name.endswith("params_b"):
+            config[name] = cc.NumberColumn(label, format="%.1f")
+        elif name.endswith("_date"):
+            config[name] = cc.DateColumn(label, format="YYYY-MM-DD")
+        elif pd.api.types.is_bool_dtype(table[name]):
+            config[name] = cc.CheckboxColumn(label)
+        elif len(values) and isinstance(values.iloc[0], list):
+            config[name] = cc.ListColumn(label)
+        else:
+            config[name] = cc.TextColumn(label)
+    return config | overrides

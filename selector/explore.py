@@ -7,6 +7,7 @@ caller chooses (`keep_unknown_price`) because open-weight models often have no p
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Literal
 
@@ -106,45 +107,45 @@ def filter_options(catalogue: Catalogue) -> FilterOptions:
     )
 
 
+# The explorer's columns, in order: fields of Model, except "source" (the first of its sources).
 TABLE_COLUMNS = [
     "id", "name", "provider", "open_weights", "params_b", "active_params_b", "context_tokens",
     "max_output_tokens", "input_usd_per_mtok", "output_usd_per_mtok", "input_modalities",
     "output_modalities", "strengths", "languages", "release_date", "status", "source", "price_source",
 ]
+assert set(TABLE_COLUMNS) - {"source"} <= set(Model.model_fields), "TABLE_COLUMNS names a field Model lacks"
+
+# Headings of both tables' columns (the catalogue's and the offers'); a column without one shows its name.
+COLUMN_LABELS = {
+    "id": "Id", "name": "Model", "provider": "Provider", "open_weights": "Open weights", "params_b": "Params (B)",
+    "active_params_b": "Active (B)", "context_tokens": "Context (tokens)", "max_output_tokens": "Max output (tokens)",
+    "input_usd_per_mtok": "Input $/1M", "output_usd_per_mtok": "Output $/1M",
+    "cached_input_usd_per_mtok": "Cached input $/1M", "input_modalities": "Input", "output_modalities": "Output",
+    "strengths": "Strengths", "languages": "Languages", "release_date": "Released", "status": "Status",
+    "source": "Source", "price_source": "Price source", "variant": "Variant", "reasoning": "Reasoning",
+    "deprecation_date": "Deprecated on", "live": "Live", "litellm_model": "LiteLLM model",
+}
+
+
+def _plain(value):
+    """A cell: sequences as lists (a list column), everything else as is (None stays missing)."""
+    return list(value) if isinstance(value, (list, tuple)) else value
+
+
+def _typed(table: pd.DataFrame) -> pd.DataFrame:
+    """Nullable dtypes keep "unknown" visible as empty cells instead of NaN floats or 0."""
+    for column in table.columns:
+        if column.endswith("_tokens"):
+            table[column] = table[column].astype("Int64")
+        elif column.endswith(("_usd_per_mtok", "params_b")):
+            table[column] = table[column].astype("Float64")
+    return table
 
 
 def catalogue_table(models: list[Model]) -> pd.DataFrame:
     """One row per model, raw values (None stays missing) for a sortable table."""
-    rows = [
-        {
-            "id": m.id,
-            "name": m.name,
-            "provider": m.provider,
-            "open_weights": m.open_weights,
-            "params_b": m.params_b,
-            "active_params_b": m.active_params_b,
-            "context_tokens": m.context_tokens,
-            "max_output_tokens": m.max_output_tokens,
-            "input_usd_per_mtok": m.input_usd_per_mtok,
-            "output_usd_per_mtok": m.output_usd_per_mtok,
-            "input_modalities": list(m.input_modalities),
-            "output_modalities": list(m.output_modalities),
-            "strengths": list(m.strengths),
-            "languages": list(m.languages),
-            "release_date": m.release_date,
-            "status": m.status,
-            "source": m.sources[0],
-            "price_source": m.price_source,
-        }
-        for m in models
-    ]
-    table = pd.DataFrame(rows, columns=TABLE_COLUMNS)
-    # Nullable dtypes keep "unknown" visible as empty cells instead of NaN floats or 0.
-    for column in ("context_tokens", "max_output_tokens"):
-        table[column] = table[column].astype("Int64")
-    for column in ("params_b", "active_params_b", "input_usd_per_mtok", "output_usd_per_mtok"):
-        table[column] = table[column].astype("Float64")
-    return table
+    rows = [{c: m.sources[0] if c == "source" else _plain(getattr(m, c)) for c in TABLE_COLUMNS} for m in models]
+    return _typed(pd.DataFrame(rows, columns=TABLE_COLUMNS))
 
 
 def _money(value: float | None) -> str:
@@ -207,36 +208,16 @@ def model_details(models: list[Model]) -> pd.DataFrame:
 
 # --- hosted offers of one model ---------------------------------------------------------------
 
-OFFER_COLUMNS = [
-    "provider", "variant", "input_usd_per_mtok", "output_usd_per_mtok", "cached_input_usd_per_mtok",
-    "context_tokens", "max_output_tokens", "input_modalities", "reasoning", "deprecation_date", "live", "litellm_model",
-]
+# An offer's fields, but the map key and what the map declares (internal), then whether it is live.
+OFFER_COLUMNS = [f.name for f in dataclasses.fields(Offer) if f.name not in ("key", "declared_modalities")] + ["live"]
 
 
 def offers_table(offers: tuple[Offer, ...] | list[Offer], today: dt.date) -> pd.DataFrame:
     """One row per offer (map figures; missing stays missing), live ones first, each group cheapest first."""
-    rows = [
-        {
-            "provider": o.provider,
-            "variant": o.variant,
-            "input_usd_per_mtok": o.input_usd_per_mtok,
-            "output_usd_per_mtok": o.output_usd_per_mtok,
-            "cached_input_usd_per_mtok": o.cached_input_usd_per_mtok,
-            "context_tokens": o.context_tokens,
-            "max_output_tokens": o.max_output_tokens,
-            "input_modalities": list(o.input_modalities),
-            "reasoning": o.reasoning,
-            "deprecation_date": o.deprecation_date,
-            "live": o.is_live(today),
-            "litellm_model": o.litellm_model,
-        }
-        for o in sorted(offers, key=lambda o: (not o.is_live(today), o.input_usd_per_mtok or 0, o.output_usd_per_mtok or 0, o.key))
-    ]
-    table = pd.DataFrame(rows, columns=OFFER_COLUMNS)
-    for column in ("context_tokens", "max_output_tokens"):
-        table[column] = table[column].astype("Int64")
-    for column in ("input_usd_per_mtok", "output_usd_per_mtok", "cached_input_usd_per_mtok"):
-        table[column] = table[column].astype("Float64")
+    ordered = sorted(offers, key=lambda o: (not o.is_live(today), o.input_usd_per_mtok or 0, o.output_usd_per_mtok or 0,
+                                            o.key))
+    rows = [{c: o.is_live(today) if c == "live" else _plain(getattr(o, c)) for c in OFFER_COLUMNS} for o in ordered]
+    table = _typed(pd.DataFrame(rows, columns=OFFER_COLUMNS))
     table["reasoning"] = table["reasoning"].astype("boolean")
     return table
 
