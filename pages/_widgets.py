@@ -1,13 +1,14 @@
-"""Widgets shared by the pages: the API-key sidebar, the model pickers, number fields bounded by the schema,
-and (re-exported from selector.formatting) the one way to show a figure or "unknown"."""
+"""Widgets shared by the pages: the API-key sidebar, the model pickers, the prompt file, number fields bounded by
+the schema, the person's name, and (re-exported from selector.formatting) the one way to show a figure or
+"unknown" and a live call's one-side metrics line."""
 
 from __future__ import annotations
 
-import concurrent.futures
 from collections.abc import Mapping
 
 import streamlit as st
 
+from pages._common import show_error_and_stop
 from selector.callable_models import callable_models
 from selector.catalogue import Catalogue
 from selector.formatting import (  # noqa: F401  (re-exported: the pages' one formatter)
@@ -102,29 +103,6 @@ def bounded_number(container, label: str, model_class, field: str, value, **kwar
     return container.number_input(label, value=value, **kwargs)
 
 
-def _stable_text(value) -> str:
-    """A text that changes whenever a chart argument does (pydantic models by their JSON)."""
-    if hasattr(value, "model_dump_json"):
-        return value.model_dump_json()
-    if isinstance(value, (list, tuple)):
-        return "[" + ",".join(_stable_text(v) for v in value) + "]"
-    return repr(value)
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _cached_figure(builder: str, key: str, _args: tuple, _kwargs: dict):
-    from selector import charts
-
-    return getattr(charts, builder)(*_args, **_kwargs)
-
-
-def cached_chart(builder: str, *args, **kwargs):
-    """selector.charts.<builder>(*args, **kwargs), built once per input: a page reruns on every widget change,
-    and building a figure over the catalogue takes far longer than drawing a cached one."""
-    key = _stable_text(list(args)) + _stable_text(sorted(kwargs.items()))
-    return _cached_figure(builder, key, args, kwargs)
-
-
 def prompt_file(key: str, help: str | None = None, keep_going: bool = False) -> tuple[list, str]:
     """The prompt file uploader (CSV or JSONL; the example prompts without one): (rows, file name). A file that
     does not load is one error: the page stops, or with `keep_going` goes on with no rows (past runs stay)."""
@@ -140,54 +118,25 @@ def prompt_file(key: str, help: str | None = None, keep_going: bool = False) -> 
         return benchmark.load_prompts(data, name), name
     except SelectorError as exc:
         if not keep_going:
-            from pages._common import show_error_and_stop
-
             show_error_and_stop(exc)
         st.error(f"{exc} Fix the file and upload it again, or remove it to use the example prompts.",
                  icon=":material/error:")
         return [], name
 
 
-# Page work that takes longer than a moment (e.g. classifying prompts with a model) runs here, off the script run.
-_POOL = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="page-work")
+def person_name() -> str:
+    """The name this person gives in the sidebar, recorded on the runs and votes they save (no accounts).
 
+    Kept in the session beyond the widget, so it survives visits to pages that do not show it;
+    it starts from SELECTOR_USER. A name, never a key: the store redacts key-shaped text.
+    """
+    import os
 
-def run_in_background(fn, *args, **kwargs) -> concurrent.futures.Future:
-    """fn(*args, **kwargs) in a worker thread; show wait_for(future) until it is done, then read its result."""
-    return _POOL.submit(fn, *args, **kwargs)
-
-
-@st.fragment(run_every=0.5)
-def wait_for(future: concurrent.futures.Future, text: str) -> None:
-    """`text` while `future` runs, redrawn on its own every half second (the page stays live); when the work
-    ends the whole page reruns to show its result."""
-    if future.done():
-        st.rerun()
-    st.info(text, icon=":material/hourglass_top:")
-
-
-def table_columns(table, labels: Mapping[str, str], price_format: str = "$%.3f", **overrides) -> dict:
-    """st.dataframe's column_config for `table`, by what each column holds (prices per 1M tokens, token counts,
-    billions of parameters, dates, yes/no, lists), headed by `labels`; `overrides` replace single columns."""
-    import pandas as pd
-
-    cc = st.column_config
-    config = {}
-    for name in table.columns:
-        label = labels.get(name, name.replace("_", " "))
-        values = table[name].dropna()
-        if name.endswith("_usd_per_mtok"):
-            config[name] = cc.NumberColumn(label, format=price_format)
-        elif name.endswith("_tokens"):
-            config[name] = cc.NumberColumn(label, format="localized")
-        elif name.endswith("params_b"):
-            config[name] = cc.NumberColumn(label, format="%.1f")
-        elif name.endswith("_date"):
-            config[name] = cc.DateColumn(label, format="YYYY-MM-DD")
-        elif pd.api.types.is_bool_dtype(table[name]):
-            config[name] = cc.CheckboxColumn(label)
-        elif len(values) and isinstance(values.iloc[0], list):
-            config[name] = cc.ListColumn(label)
-        else:
-            config[name] = cc.TextColumn(label)
-    return config | overrides
+    if "person_name" not in st.session_state:  # widget state is dropped on pages without the widget
+        st.session_state["person_name"] = st.session_state.get("_person_name", os.environ.get("SELECTOR_USER", ""))
+    name = st.sidebar.text_input(
+        "Your name (for shared history)", key="person_name", max_chars=80,
+        help="Saved with your runs and votes so a team sharing one database can tell them apart. Optional.",
+    )
+    st.session_state["_person_name"] = name
+    return name.strip()

@@ -5,10 +5,10 @@ from dataclasses import asdict
 import pandas as pd
 import streamlit as st
 
-from pages._common import catalogue_or_stop, current_answers, link_to_questionnaire, person_name, show_error_and_stop
+from pages._common import catalogue_or_stop, current_answers, link_to_questionnaire, show_error_and_stop
 from pages._benchmark_view import show_run
 from pages._report import remember_run
-from pages._widgets import api_keys_sidebar, pick_model, pick_models, prompt_file, resolved
+from pages._widgets import api_keys_sidebar, person_name, pick_model, pick_models, prompt_file, resolved
 from selector import benchmark
 from selector.costs import Traffic
 from selector.errors import SelectorError

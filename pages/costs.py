@@ -6,7 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from pages._common import catalogue_or_stop, current_answers, link_to_questionnaire, show_error_and_stop
-from pages._widgets import bounded_number, cached_chart
+from pages._display import cached_chart
+from pages._widgets import bounded_number
 from selector.catalogue import BENCHMARKS
 from selector.costs import (
     BYTES_PER_PARAM, SelfHostAssumptions, Traffic, break_even_sentence, cheapest_option, compare_costs, cost_table,

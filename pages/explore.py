@@ -5,7 +5,7 @@ import datetime as dt
 import streamlit as st
 
 from pages._common import catalogue_or_stop
-from pages._widgets import table_columns
+from pages._display import table_columns
 from selector.explore import (
     COLUMN_LABELS,
     CatalogueFilter,

@@ -2,14 +2,8 @@
 
 import streamlit as st
 
-from pages._common import (
-    catalogue_or_stop,
-    current_answers,
-    measured_from_benchmarks,
-    remember_answers,
-    show_error_and_stop,
-    what_would_change,
-)
+from pages._common import catalogue_or_stop, current_answers, remember_answers, show_error_and_stop
+from pages._evidence import measured_from_benchmarks, what_would_change
 from pages._questionnaire import questionnaire
 from pages._report import report_downloads
 from pages._recommend_view import show_recommendation

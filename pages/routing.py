@@ -6,7 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from pages._common import catalogue_or_stop, current_answers, link_to_questionnaire, show_error_and_stop
-from pages._widgets import api_keys_sidebar, money, percent, pick_model, prompt_file, resolved, run_in_background, wait_for
+from pages._display import run_in_background, wait_for
+from pages._widgets import api_keys_sidebar, money, percent, pick_model, prompt_file, resolved
 from selector import benchmark, routing
 from selector.costs import Traffic
 from selector.errors import SelectorError
@@ -121,10 +122,9 @@ m3.metric("Monthly, routed", money(report.routed_monthly_usd),
           delta=None if report.saving_share is None else f"{-report.saving_share:.0%} vs always strong",
           delta_color="inverse")
 m4.metric("Monthly, always strong", money(report.strong_monthly_usd))
-st.caption(f"Costs: {report.cost_basis}; monthly at {traffic.requests_per_day:,.0f} requests/day × 30.4 days. "
-           f"Per request: routed {money(report.routed_cost_per_request_usd, 6)}, "
-           f"always strong {money(report.strong_cost_per_request_usd, 6)}.")
-for note in report.notes:
+for note in [f"Costs: {report.cost_basis}; monthly at {traffic.requests_per_day:,.0f} requests/day × 30.4 days. "
+             f"Per request: routed {money(report.routed_cost_per_request_usd, 6)}, "
+             f"always strong {money(report.strong_cost_per_request_usd, 6)}.", *report.notes]:
     st.caption(note)
 if report.quality_difference is not None:
     st.write(f"**Quality** on {report.quality_rows} checked prompt(s): routed {report.quality_routed:.0%}, "
