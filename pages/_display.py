@@ -9,16 +9,28 @@ from collections.abc import Mapping
 import streamlit as st
 
 
+# id(model) -> (model, its JSON): a catalogue's models are the same objects on every rerun (the catalogue is
+# cached), so each is dumped once. Holding the model keeps its id from being reused by another object.
+_DUMPED: dict[int, tuple[object, str]] = {}
+
+
 def _stable_text(value) -> str:
     """A text that changes whenever a chart argument does (pydantic models by their JSON)."""
     if hasattr(value, "model_dump_json"):
-        return value.model_dump_json()
+        kept = _DUMPED.get(id(value))
+        if kept is None or kept[0] is not value:
+            if len(_DUMPED) > 10_000:
+                _DUMPED.clear()
+            kept = _DUMPED[id(value)] = (value, value.model_dump_json())
+        return kept[1]
     if isinstance(value, (list, tuple)):
         return "[" + ",".join(_stable_text(v) for v in value) + "]"
     return repr(value)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+# A resource cache, not st.cache_data: cache_data pickles the figure and unpickling a plotly Figure validates
+# every property again, which took longer than drawing it (about 0.2 s per chart). The figures are only read.
+@st.cache_resource(show_spinner=False, max_entries=64)
 def _cached_figure(builder: str, key: str, _args: tuple, _kwargs: dict):
     from selector import charts
 
