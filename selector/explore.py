@@ -15,6 +15,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from selector.catalogue import BENCHMARKS, Catalogue, Modality, Model, Strength
+from selector.formatting import UNKNOWN, known, number
 from selector.offers import Offer, price_spread
 
 
@@ -149,14 +150,7 @@ def catalogue_table(models: list[Model]) -> pd.DataFrame:
 
 
 def _money(value: float | None) -> str:
-    return "unknown" if value is None else f"${value:,.2f} per 1M tokens"
-
-
-def _count(value: int | float | None, unit: str = "") -> str:
-    if value is None:
-        return "unknown"
-    number = f"{value:,}" if isinstance(value, int) else f"{value:,g}"
-    return f"{number}{unit}"
+    return known(value, ",.2f", " per 1M tokens", prefix="$")
 
 
 def _listed(values: list[str]) -> str:
@@ -174,10 +168,10 @@ def model_details(models: list[Model]) -> pd.DataFrame:
             "Family": m.family,
             "Open weights": "yes" if m.open_weights else "no",
             "License": m.license,
-            "Parameters": _count(m.params_b, " B"),
-            "Active parameters (MoE)": _count(m.active_params_b, " B") if m.is_moe else "not a mixture of experts",
-            "Context window": _count(m.context_tokens, " tokens"),
-            "Max output": _count(m.max_output_tokens, " tokens"),
+            "Parameters": number(m.params_b, " B"),
+            "Active parameters (MoE)": number(m.active_params_b, " B") if m.is_moe else "not a mixture of experts",
+            "Context window": number(m.context_tokens, " tokens"),
+            "Max output": number(m.max_output_tokens, " tokens"),
             "Input price": _money(m.input_usd_per_mtok),
             "Output price": _money(m.output_usd_per_mtok),
             "Cached input price": _money(m.cached_input_usd_per_mtok),
@@ -188,11 +182,11 @@ def model_details(models: list[Model]) -> pd.DataFrame:
             "Reasoning model": "yes" if m.reasoning else "no",
             "Strengths": _listed(list(m.strengths)),
             "Strong languages": _listed(list(m.languages)),
-            "Fine-tuning API": {True: "yes", False: "no", None: "unknown"}[m.fine_tuning_api],
-            "Time to first token": _count(speed.ttft_ms, " ms") if speed else "unknown",
-            "Output speed": _count(speed.output_tokens_per_s, " tokens/s") if speed else "unknown",
+            "Fine-tuning API": {True: "yes", False: "no", None: UNKNOWN}[m.fine_tuning_api],
+            "Time to first token": number(speed.ttft_ms, " ms") if speed else UNKNOWN,
+            "Output speed": number(speed.output_tokens_per_s, " tokens/s") if speed else UNKNOWN,
             "Speed source": speed.source if speed else "",
-            "Release date": m.release_date.isoformat() if m.release_date else "unknown",
+            "Release date": m.release_date.isoformat() if m.release_date else UNKNOWN,
             "Status": m.status,
             "LiteLLM id": m.litellm_id or "not in LiteLLM",
             "Sources": " ; ".join(m.sources),

@@ -40,6 +40,13 @@ def tokens(value: float | None, unit: str = " tokens") -> str:
     return f"{value:,}{unit}" if isinstance(value, int) else f"{value:,.1f}{unit}"
 
 
+def number(value: float | None, unit: str = "") -> str:
+    """A count or measure as published: whole numbers with separators (128,000), others shortest (0.36, 1,500.5)."""
+    if is_unknown(value):
+        return UNKNOWN
+    return f"{value:,}{unit}" if isinstance(value, int) else f"{value:,g}{unit}"
+
+
 def percent(value: float | None, digits: int = 0) -> str:
     """A share 0..1 as a percentage: 0.25 -> 25%."""
     return known(value, f".{digits}%")
