@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import re
-
 import streamlit as st
 
+from pages._text import as_text, show_error_and_stop, without_images  # noqa: F401  (re-exported for the pages)
 from selector.answers import QUERY_KEYS, Answers, answers_from_query, answers_to_query, has_answers_in_query
 from selector.catalogue import Catalogue, load_catalogue
 from selector.errors import SelectorError
@@ -66,34 +65,6 @@ def catalogue_or_stop(path: str | None = None) -> Catalogue:
         show_error_and_stop(exc)
 
 
-# Markdown that could fetch or link: images and links (`[`, `]`), raw HTML and autolinks (`<` before a
-# letter, `/`, `!` or `?`), and the backslash itself (so a value cannot undo the escaping). Emphasis and
-# code are left alone: they fetch nothing, and field names such as use_cases stay readable.
-_MARKDOWN_SYNTAX = re.compile(r"([\\\[\]]|<(?=[A-Za-z/!?]))")
-
-
-def as_text(text: str) -> str:
-    """`text` (a user's, a link's or an echoed value) escaped for st.markdown/st.error: no image is
-    fetched, no HTML or link is made, brackets and tags show as typed; line breaks are kept."""
-    return "  \n".join(_MARKDOWN_SYNTAX.sub(r"\\\1", line) for line in str(text).splitlines())
-
-
-_CODE = re.compile(r"(```.*?(?:```|\Z)|~~~.*?(?:~~~|\Z)|`[^`\n]*`)", re.S)
-
-
-def without_images(markdown: str) -> str:
-    """Model output as markdown with every image turned into plain text: `![`, outside code, becomes
-    `&#33;[` (a link at most, which fetches nothing). Raw HTML is not rendered by st.markdown anyway."""
-    parts = _CODE.split(markdown)
-    return "".join(part if i % 2 else part.replace("![", "&#33;[") for i, part in enumerate(parts))
-
-
-def show_error_and_stop(exc: SelectorError) -> None:
-    """Render a SelectorError as a message (never a traceback) and stop this page run."""
-    st.error(as_text(str(exc)), icon=":material/error:")
-    st.stop()
-
-
 def current_answers() -> Answers | None:
     """The questionnaire's answers: from the link's query params if it has them, else this session's.
 
@@ -131,6 +102,21 @@ def link_to_questionnaire(what: str) -> None:
     """Say what this page is doing without answers, and link to the questionnaire."""
     st.info(f"{what} Answer the questionnaire to use your own figures here.", icon=":material/info:")
     st.page_link("pages/recommend.py", label="Go to the questionnaire", icon=":material/recommend:")
+
+
+def answered_traffic(say_when_answered: bool = True):
+    """(answers or None, their traffic or the default one): without answers, a note with a link to the
+    questionnaire says monthly costs use the default traffic."""
+    from selector.costs import Traffic
+
+    answers = current_answers()
+    traffic = answers.traffic if answers is not None else Traffic()
+    if answers is None:
+        link_to_questionnaire(f"No questionnaire answers yet: monthly costs use default traffic "
+                              f"({traffic.requests_per_day:,.0f} requests/day).")
+    elif say_when_answered:
+        st.caption(f"Traffic from your questionnaire: {traffic.requests_per_day:,.0f} requests/day.")
+    return answers, traffic
 
 
 def remember_answers(answers: Answers) -> None:

@@ -5,12 +5,11 @@ from dataclasses import asdict
 import pandas as pd
 import streamlit as st
 
-from pages._common import catalogue_or_stop, current_answers, link_to_questionnaire, show_error_and_stop
+from pages._common import answered_traffic, catalogue_or_stop, show_error_and_stop
 from pages._benchmark_view import show_run
 from pages._report import remember_run
 from pages._widgets import api_keys_sidebar, person_name, pick_model, pick_models, prompt_file, resolved
 from selector import benchmark
-from selector.costs import Traffic
 from selector.errors import SelectorError
 from selector.history import open_history
 from selector.live import MAX_TOKENS_CAP, CallSettings, resolve_model
@@ -37,13 +36,7 @@ st.write(
     "at your traffic, and quality where you give expected answers. Without a file, the example prompts "
     "run offline on the two small local models."
 )
-answers = current_answers()
-traffic = answers.traffic if answers is not None else Traffic()
-if answers is not None:
-    st.caption(f"Traffic from your questionnaire: {traffic.requests_per_day:,.0f} requests/day.")
-else:
-    link_to_questionnaire(f"No questionnaire answers yet: monthly costs use default traffic "
-                          f"({traffic.requests_per_day:,.0f} requests/day).")
+answers, traffic = answered_traffic()
 
 rows, name = prompt_file("bench_file", keep_going=True, help=(
     f"A 'prompt' column; optional 'expected' and 'check' (exact, contains, regex or judge; default contains). "

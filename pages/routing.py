@@ -5,11 +5,10 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from pages._common import catalogue_or_stop, current_answers, link_to_questionnaire, show_error_and_stop
+from pages._common import answered_traffic, catalogue_or_stop, show_error_and_stop
 from pages._display import run_in_background, wait_for
 from pages._widgets import api_keys_sidebar, money, percent, pick_model, prompt_file, resolved
 from selector import benchmark, routing
-from selector.costs import Traffic
 from selector.errors import SelectorError
 from selector.callable_models import priced_models
 from selector.explore import routing_defaults
@@ -27,11 +26,7 @@ st.write(
     "model, and see how much of your traffic goes where, what it costs against always using the strong "
     "model, and what it does to quality where a benchmark checked the answers."
 )
-answers = current_answers()
-traffic = answers.traffic if answers is not None else Traffic()
-if answers is None:
-    link_to_questionnaire(f"No questionnaire answers yet: monthly costs use default traffic "
-                          f"({traffic.requests_per_day:,.0f} requests/day).")
+answers, traffic = answered_traffic(say_when_answered=False)
 
 try:
     history = open_history()
