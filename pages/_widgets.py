@@ -44,16 +44,22 @@ def api_keys_sidebar(targets: Mapping[str, object]) -> dict[str, str | None]:
     from selector.live import provider_key_name
 
     keys: dict[str, str | None] = {}
+    fields: dict[str, str | None] = {}  # widget key -> typed key: one field per key name
     with st.sidebar:
         st.subheader("API keys")
         st.caption(KEYS_NOTE)
         for name, target in targets.items():
             key_name = provider_key_name(target)
             if key_name:
-                keys[name] = _key_field(key_name, f"key_{key_name}")
+                label, widget_key = key_name, f"key_{key_name}"
             elif target.api_base:
-                keys[name] = _key_field(f"Key for {target.api_base} (if it needs one)", f"key_url_{name}")
-        if not keys:
+                label, widget_key = f"Key for {target.api_base} (if it needs one)", f"key_url_{name}"
+            else:
+                continue
+            if widget_key not in fields:
+                fields[widget_key] = _key_field(label, widget_key)
+            keys[name] = fields[widget_key]
+        if not fields:
             st.write("The picked models run on this machine: no key needed.")
     return keys
 

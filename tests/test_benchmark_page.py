@@ -129,3 +129,13 @@ def test_a_running_job_shows_progress_without_blocking_and_its_results_when_it_e
     assert not at.exception, at.exception
     assert any("fake.csv: 1 prompts × 2 models, 2 calls, finished" in c.value for c in at.caption)
     assert not at.get("progress")
+
+
+def test_models_sharing_a_key_share_one_password_field():
+    at = open_page()
+    at.multiselect(key="bench_models").set_value(["gpt-4o", "gpt-4o-mini"]).run()
+    assert not at.exception, at.exception
+    fields = [t for t in at.sidebar.text_input if t.key.startswith("key_")]
+    assert [t.key for t in fields] == ["key_OPENAI_API_KEY"]
+    fields[0].set_value(CANARY).run()
+    assert CANARY not in str(at.query_params)  # never in the URL
