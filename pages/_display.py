@@ -8,21 +8,24 @@ from collections.abc import Mapping
 
 import streamlit as st
 
+from selector.catalogue import Model
 
 # id(model) -> (model, its JSON): a catalogue's models are the same objects on every rerun (the catalogue is
 # cached), so each is dumped once. Holding the model keeps its id from being reused by another object.
-_DUMPED: dict[int, tuple[object, str]] = {}
+_DUMPED: dict[int, tuple[Model, str]] = {}
 
 
 def _stable_text(value) -> str:
     """A text that changes whenever a chart argument does (pydantic models by their JSON)."""
-    if hasattr(value, "model_dump_json"):
+    if isinstance(value, Model):
         kept = _DUMPED.get(id(value))
         if kept is None or kept[0] is not value:
             if len(_DUMPED) > 10_000:
                 _DUMPED.clear()
             kept = _DUMPED[id(value)] = (value, value.model_dump_json())
         return kept[1]
+    if hasattr(value, "model_dump_json"):  # a small per-run input (traffic, assumptions)
+        return value.model_dump_json()
     if isinstance(value, (list, tuple)):
         return "[" + ",".join(_stable_text(v) for v in value) + "]"
     return repr(value)
