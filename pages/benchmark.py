@@ -36,7 +36,7 @@ st.write(
     "at your traffic, and quality where you give expected answers. Without a file, the example prompts "
     "run offline on the two small local models."
 )
-answers, traffic = answered_traffic()
+_, traffic = answered_traffic()
 
 rows, name = prompt_file("bench_file", keep_going=True, help=(
     f"A 'prompt' column; optional 'expected' and 'check' (exact, contains, regex or judge; default contains). "
