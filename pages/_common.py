@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import re
-
 import streamlit as st
 
+from pages._text import as_text, show_error_and_stop, without_images  # noqa: F401  (re-exported for the pages)
 from selector.answers import QUERY_KEYS, Answers, answers_from_query, answers_to_query, has_answers_in_query
 from selector.catalogue import Catalogue, load_catalogue
 from selector.errors import SelectorError
@@ -15,6 +14,20 @@ from selector.local import stop_started_here_at_exit
 # starts (compare, benchmark, routing...) are stopped when the app exits, Ctrl-C and SIGTERM included.
 # The CLI does not call it: `local serve` leaves its servers running.
 stop_started_here_at_exit()
+
+# Helpers that moved out of this module; importing them from here still works, lazily, so that their
+# modules can use this one without an import cycle.
+_MOVED = {"history_or_note": "pages._evidence", "show_history_notice": "pages._evidence",
+          "measured_from_benchmarks": "pages._evidence", "measured_from_votes": "pages._evidence",
+          "what_would_change": "pages._evidence", "person_name": "pages._widgets"}
+
+
+def __getattr__(name: str):
+    if name in _MOVED:
+        import importlib
+
+        return getattr(importlib.import_module(_MOVED[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @st.cache_resource(show_spinner=False)
@@ -50,34 +63,6 @@ def catalogue_or_stop(path: str | None = None) -> Catalogue:
         return _cached_catalogue(path)
     except SelectorError as exc:
         show_error_and_stop(exc)
-
-
-# Markdown that could fetch or link: images and links (`[`, `]`), raw HTML and autolinks (`<` before a
-# letter, `/`, `!` or `?`), and the backslash itself (so a value cannot undo the escaping). Emphasis and
-# code are left alone: they fetch nothing, and field names such as use_cases stay readable.
-_MARKDOWN_SYNTAX = re.compile(r"([\\\[\]]|<(?=[A-Za-z/!?]))")
-
-
-def as_text(text: str) -> str:
-    """`text` (a user's, a link's or an echoed value) escaped for st.markdown/st.error: no image is
-    fetched, no HTML or link is made, brackets and tags show as typed; line breaks are kept."""
-    return "  \n".join(_MARKDOWN_SYNTAX.sub(r"\\\1", line) for line in str(text).splitlines())
-
-
-_CODE = re.compile(r"(```.*?(?:```|\Z)|~~~.*?(?:~~~|\Z)|`[^`\n]*`)", re.S)
-
-
-def without_images(markdown: str) -> str:
-    """Model output as markdown with every image turned into plain text: `![`, outside code, becomes
-    `&#33;[` (a link at most, which fetches nothing). Raw HTML is not rendered by st.markdown anyway."""
-    parts = _CODE.split(markdown)
-    return "".join(part if i % 2 else part.replace("![", "&#33;[") for i, part in enumerate(parts))
-
-
-def show_error_and_stop(exc: SelectorError) -> None:
-    """Render a SelectorError as a message (never a traceback) and stop this page run."""
-    st.error(as_text(str(exc)), icon=":material/error:")
-    st.stop()
 
 
 def current_answers() -> Answers | None:
@@ -119,6 +104,21 @@ def link_to_questionnaire(what: str) -> None:
     st.page_link("pages/recommend.py", label="Go to the questionnaire", icon=":material/recommend:")
 
 
+def answered_traffic(say_when_answered: bool = True):
+    """(answers or None, their traffic or the default one): without answers, a note with a link to the
+    questionnaire says monthly costs use the default traffic."""
+    from selector.costs import Traffic
+
+    answers = current_answers()
+    traffic = answers.traffic if answers is not None else Traffic()
+    if answers is None:
+        link_to_questionnaire(f"No questionnaire answers yet: monthly costs use default traffic "
+                              f"({traffic.requests_per_day:,.0f} requests/day).")
+    elif say_when_answered:
+        st.caption(f"Traffic from your questionnaire: {traffic.requests_per_day:,.0f} requests/day.")
+    return answers, traffic
+
+
 def remember_answers(answers: Answers) -> None:
     """Keep validated answers for the other pages (session) and in the URL (a link reproduces them)."""
     st.session_state["answers"] = answers
@@ -127,104 +127,3 @@ def remember_answers(answers: Answers) -> None:
         if key not in wanted and key in st.query_params:
             del st.query_params[key]
     st.query_params.update(wanted)
-
-
-def history_or_note(purpose: str):
-    """The history, or None with a one-line note when it cannot be used: for pages that need it only for
-    `purpose` (an optional extra) and must render without it. Shows the store's notice (a damaged file
-    moved aside) when there is one."""
-    from selector.history import open_history
-
-    try:
-        history = open_history()
-    except SelectorError as exc:
-        st.caption(f":material/warning: History unavailable, so {purpose} is left out: {as_text(str(exc))}")
-        return None
-    show_history_notice(history)
-    return history
-
-
-def show_history_notice(history, always: bool = False) -> None:
-    """The store's one-line notice (e.g. a damaged history moved aside), once per session and notice
-    unless `always` (the history page)."""
-    notice = getattr(history, "notice", None)
-    if notice and (always or st.session_state.get("_history_notice_shown") != notice):
-        st.session_state["_history_notice_shown"] = notice
-        st.warning(as_text(notice), icon=":material/healing:")
-
-
-def measured_from_benchmarks() -> dict:
-    """Latency and quality measured in the user's benchmark runs and arena votes, by catalogue id
-    (empty when none, or when the history cannot be read: a one-line note says so). A benchmark's
-    quality wins over the arena's for the same model; the arena fills in quality where the benchmark
-    has none."""
-    from dataclasses import replace
-
-    from selector.benchmark import measured_figures
-
-    history = history_or_note("your benchmark measurements")
-    if history is None:
-        return {}
-    try:
-        measured = measured_figures(history)
-    except SelectorError as exc:
-        st.caption(f":material/warning: Your benchmark measurements were left out: {as_text(str(exc))}")
-        return {}
-    for model_id, votes in measured_from_votes(history).items():
-        bench = measured.get(model_id)
-        if bench is None:
-            measured[model_id] = votes
-        elif bench.quality_0_1 is None:
-            measured[model_id] = replace(votes, latency_p95_ms=bench.latency_p95_ms,
-                                         source=f"{bench.source}; {votes.source}")
-    return measured
-
-
-@st.cache_data(show_spinner="Working out what would change the answer...", max_entries=64)
-def _changes(_catalogue: Catalogue, catalogue_path: str, answers_json: str, _measured: dict | None, measured_key: str) -> list:
-    from selector.answers import Answers
-    from selector.scoring import first_pick
-    from selector.sensitivity import find_changes
-
-    answers = Answers.model_validate_json(answers_json)
-    return find_changes(_catalogue, answers, first_pick=lambda c, a: first_pick(c, a, measured=_measured))
-
-
-def what_would_change(catalogue: Catalogue, answers: Answers, measured: dict | None) -> list:
-    """The sensitivity analysis for these answers, computed once per answers (it ranks ~80 times)."""
-    key = repr(sorted((k, repr(v)) for k, v in (measured or {}).items()))
-    return _changes(catalogue, catalogue.path, answers.model_dump_json(), measured, key)
-
-
-def measured_from_votes(history=None) -> dict:
-    """Quality measured by the arena's blind votes (with its interval), by catalogue id (empty when none,
-    or when the history cannot be read: a one-line note says so)."""
-    from selector.arena import measured_from_votes as from_votes, votes_from_history
-
-    if history is None:
-        history = history_or_note("the arena's votes")
-        if history is None:
-            return {}
-    try:
-        return from_votes(votes_from_history(history), catalogue_or_stop())
-    except SelectorError as exc:
-        st.warning(f"Arena votes were left out of the recommendation: {exc}", icon=":material/warning:")
-        return {}
-
-
-def person_name() -> str:
-    """The name this person gives in the sidebar, recorded on the runs and votes they save (no accounts).
-
-    Kept in the session beyond the widget, so it survives visits to pages that do not show it;
-    it starts from SELECTOR_USER. A name, never a key: the store redacts key-shaped text.
-    """
-    import os
-
-    if "person_name" not in st.session_state:  # widget state is dropped on pages without the widget
-        st.session_state["person_name"] = st.session_state.get("_person_name", os.environ.get("SELECTOR_USER", ""))
-    name = st.sidebar.text_input(
-        "Your name (for shared history)", key="person_name", max_chars=80,
-        help="Saved with your runs and votes so a team sharing one database can tell them apart. Optional.",
-    )
-    st.session_state["_person_name"] = name
-    return name.strip()

@@ -5,7 +5,9 @@ import datetime as dt
 import streamlit as st
 
 from pages._common import catalogue_or_stop
+from pages._display import table_columns
 from selector.explore import (
+    COLUMN_LABELS,
     CatalogueFilter,
     catalogue_table,
     filter_models,
@@ -86,7 +88,6 @@ if unpriced_dropped:
 selected_rows: list[int] = []
 if models:
     table = catalogue_table(models)
-    price = "$%.2f"
     event = st.dataframe(
         table,
         hide_index=True,
@@ -95,26 +96,12 @@ if models:
         on_select="rerun",
         selection_mode="multi-row",
         key="explore_table",
-        column_config={
-            "id": st.column_config.TextColumn("Id"),
-            "name": st.column_config.TextColumn("Model", pinned=True),
-            "provider": "Provider",
-            "open_weights": st.column_config.CheckboxColumn("Open weights"),
-            "params_b": st.column_config.NumberColumn("Params (B)", format="%.1f"),
-            "active_params_b": st.column_config.NumberColumn("Active (B)", format="%.1f", help="mixture of experts"),
-            "context_tokens": st.column_config.NumberColumn("Context (tokens)", format="localized"),
-            "max_output_tokens": st.column_config.NumberColumn("Max output (tokens)", format="localized"),
-            "input_usd_per_mtok": st.column_config.NumberColumn("Input $/1M", format=price),
-            "output_usd_per_mtok": st.column_config.NumberColumn("Output $/1M", format=price),
-            "input_modalities": st.column_config.ListColumn("Input"),
-            "output_modalities": st.column_config.ListColumn("Output"),
-            "strengths": st.column_config.ListColumn("Strengths"),
-            "languages": st.column_config.ListColumn("Languages"),
-            "release_date": st.column_config.DateColumn("Released", format="YYYY-MM-DD"),
-            "status": "Status",
-            "source": st.column_config.LinkColumn("Source", display_text="model card"),
-            "price_source": st.column_config.LinkColumn("Price source", display_text="pricing"),
-        },
+        column_config=table_columns(
+            table, COLUMN_LABELS, price_format="$%.2f", name=st.column_config.TextColumn("Model", pinned=True),
+            active_params_b=st.column_config.NumberColumn("Active (B)", format="%.1f", help="mixture of experts"),
+            source=st.column_config.LinkColumn("Source", display_text="model card"),
+            price_source=st.column_config.LinkColumn("Price source", display_text="pricing"),
+        ),
     )
     selected_rows = list(event.selection.rows) if event is not None else []
     st.caption("Select rows (or pick below) to compare their details side by side.")
@@ -146,22 +133,10 @@ if shown:
         offers = catalogue.offers_for(model_id)
         st.markdown(f"**{catalogue.by_id[model_id].name}**: {offers_summary(offers, today)}")
         if offers:
-            st.dataframe(
-                offers_table(offers, today), hide_index=True, placeholder="", width="stretch", key=f"offers_{model_id}",
-                column_config={
-                    "provider": st.column_config.TextColumn("Provider", pinned=True),
-                    "variant": st.column_config.TextColumn("Variant", help="quantised build (fp8, turbo) or speed tier"),
-                    "input_usd_per_mtok": st.column_config.NumberColumn("Input $/1M", format="$%.3f"),
-                    "output_usd_per_mtok": st.column_config.NumberColumn("Output $/1M", format="$%.3f"),
-                    "cached_input_usd_per_mtok": st.column_config.NumberColumn("Cached input $/1M", format="$%.3f"),
-                    "context_tokens": st.column_config.NumberColumn("Context (tokens)", format="localized"),
-                    "max_output_tokens": st.column_config.NumberColumn("Max output", format="localized"),
-                    "input_modalities": st.column_config.ListColumn("Input"),
-                    "reasoning": st.column_config.CheckboxColumn("Reasoning"),
-                    "deprecation_date": st.column_config.DateColumn("Deprecated on", format="YYYY-MM-DD"),
-                    "live": st.column_config.CheckboxColumn("Live"),
-                    "litellm_model": st.column_config.TextColumn("LiteLLM model"),
-                },
-            )
+            table = offers_table(offers, today)
+            st.dataframe(table, hide_index=True, placeholder="", width="stretch", key=f"offers_{model_id}",
+                         column_config=table_columns(
+                             table, COLUMN_LABELS, provider=st.column_config.TextColumn("Provider", pinned=True),
+                             variant=st.column_config.TextColumn("Variant", help="quantised build (fp8, turbo) or speed tier")))
 else:
     st.caption("Choose one or more models to see every field, benchmark scores with their sources, and notes.")

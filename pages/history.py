@@ -2,7 +2,8 @@ import datetime as dt
 
 import streamlit as st
 
-from pages._common import keep_answers_in_url, show_error_and_stop, show_history_notice
+from pages._common import keep_answers_in_url, show_error_and_stop
+from pages._evidence import show_history_notice
 from selector.errors import SelectorError
 from selector.history import open_history, rows_to_csv
 

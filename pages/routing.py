@@ -5,26 +5,19 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from pages._common import catalogue_or_stop, current_answers, link_to_questionnaire, show_error_and_stop
+from pages._common import answered_traffic, catalogue_or_stop, show_error_and_stop
+from pages._display import run_in_background, wait_for
+from pages._widgets import api_keys_sidebar, money, percent, pick_model, prompt_file, resolved
 from selector import benchmark, routing
-from selector.costs import Traffic
 from selector.errors import SelectorError
-from selector.explore import lasting_defaults
+from selector.callable_models import priced_models
+from selector.explore import routing_defaults
 from selector.history import open_history
 from selector.live import resolve_model
-from selector.local import LOCAL_MODELS
 
 FROM_FILE = "A prompt file (catalogue prices)"
 HEURISTIC = "Transparent rules (default)"
 MODEL = "A cheap classifier model"
-# Defaults never name a model with an announced shutdown within a year (selector.explore.is_lasting).
-CHEAP_PREFERENCE = ["claude-haiku-4-5", "gpt-5.4-mini", "gemini-2.5-flash-lite"]
-STRONG_PREFERENCE = ["claude-sonnet-4-6", "gemini-3.1-pro", "claude-opus-4-5"]
-
-
-def money(value, digits: int = 2) -> str:
-    return "unknown" if value is None else f"${value:,.{digits}f}"
-
 
 catalogue = catalogue_or_stop()
 st.title("Routing simulator")
@@ -33,11 +26,7 @@ st.write(
     "model, and see how much of your traffic goes where, what it costs against always using the strong "
     "model, and what it does to quality where a benchmark checked the answers."
 )
-answers = current_answers()
-traffic = answers.traffic if answers is not None else Traffic()
-if answers is None:
-    link_to_questionnaire(f"No questionnaire answers yet: monthly costs use default traffic "
-                          f"({traffic.requests_per_day:,.0f} requests/day).")
+answers, traffic = answered_traffic(say_when_answered=False)
 
 try:
     history = open_history()
@@ -50,34 +39,25 @@ source = st.selectbox("Prompts and costs from", sources, key="route_source",
 
 run = None
 if source == FROM_FILE:
-    uploaded = st.file_uploader("Prompt file (CSV or JSONL)", type=["csv", "jsonl", "json"], key="route_file")
-    data, name = (uploaded.getvalue(), uploaded.name) if uploaded is not None else (
-        benchmark.EXAMPLE_PROMPTS.read_bytes(), "example prompts (data/examples/prompts.csv)")
-    try:
-        rows = benchmark.load_prompts(data, name)
-    except SelectorError as exc:
-        show_error_and_stop(exc)
-    options = [m.id for m in catalogue.models if not m.is_retired and (m.has_api_price or m.id in LOCAL_MODELS)]
+    rows, name = prompt_file("route_file")
+    options = priced_models(catalogue)
     st.caption(f"{len(rows)} prompts from {name}; costs at {traffic.input_tokens:,} input + "
                f"{traffic.output_tokens:,} output tokens per request"
                + (" (your questionnaire)." if answers is not None else " (default traffic)."))
 else:
-    run_id = runs[sources.index(source)]["id"]
     try:
-        run = benchmark.load_run(history, run_id)
+        run = benchmark.load_run(history, runs[sources.index(source)]["id"])
     except SelectorError as exc:
         show_error_and_stop(exc)
     rows, options = run.rows, run.models
 names = {m.id: m.name for m in catalogue.models} | ({} if run is None else run.labels)
 
-today = dt.date.today()
-default_cheap = next(iter(lasting_defaults(catalogue, [i for i in CHEAP_PREFERENCE if i in options], today)), None)
-default_strong = next(iter(lasting_defaults(catalogue, [i for i in STRONG_PREFERENCE if i in options], today)), None)
+cheap_index, strong_index = routing_defaults(catalogue, options, dt.date.today())  # never a model shutting down soon
 c1, c2 = st.columns(2)
-cheap = c1.selectbox("Cheap model (simple prompts)", options, key="route_cheap", format_func=lambda i: names.get(i, i),
-                     index=options.index(default_cheap) if default_cheap in options else 0)
-strong = c2.selectbox("Strong model (complex prompts)", options, key="route_strong", format_func=lambda i: names.get(i, i),
-                      index=options.index(default_strong) if default_strong in options else min(1, len(options) - 1))
+cheap = c1.selectbox("Cheap model (simple prompts)", options, cheap_index, key="route_cheap",
+                     format_func=lambda i: names.get(i, i))
+strong = c2.selectbox("Strong model (complex prompts)", options, strong_index, key="route_strong",
+                      format_func=lambda i: names.get(i, i))
 
 how = st.radio("Classify prompts with", [HEURISTIC, MODEL], horizontal=True, key="route_how")
 prompts = [(r.index, r.prompt) for r in rows]
@@ -88,26 +68,28 @@ if how == HEURISTIC:
     classifications = [routing.classify_prompt(p) for _, p in prompts]
     classifier_name = "heuristic"
 else:
-    local_options = list(LOCAL_MODELS) + [m.id for m in catalogue.models if m.litellm_id and not m.is_retired
-                                          and m.id not in LOCAL_MODELS]
-    classifier = st.selectbox("Classifier model", local_options, key="route_classifier",
-                              format_func=lambda i: names.get(i, i))
-    st.caption("Its system prompt:")
-    st.code(routing.CLASSIFIER_PROMPT, language=None)
+    classifier = pick_model(catalogue, "Classifier model", "route_classifier")
+    keys = api_keys_sidebar(resolved([classifier], catalogue))
+    st.code(routing.CLASSIFIER_PROMPT, language=None)  # its system prompt
     cache_key = (source, classifier, tuple(prompts))
     if st.button("Classify with this model", key="route_classify"):
         try:
             target = resolve_model(classifier, catalogue=catalogue)
-            with st.spinner(f"Asking {target.label} about {len(prompts)} prompts..."):
-                st.session_state["route_classified"] = (cache_key, routing.classify_with_model(
-                    [p for _, p in prompts], target))
         except SelectorError as exc:
             show_error_and_stop(exc)
+        st.session_state["route_classified"] = (cache_key, target.label, run_in_background(
+            routing.classify_with_model, [p for _, p in prompts], target, api_key=keys.get(classifier)))
     stored = st.session_state.get("route_classified")
     if stored is None or stored[0] != cache_key:
         st.info("Press “Classify with this model” to ask it about each prompt (one short call per prompt).")
         st.stop()
-    classifications = stored[1]
+    if not stored[2].done():  # a fragment redraws the note until the calls end: the page stays live meanwhile
+        wait_for(stored[2], f"Asking {stored[1]} about {len(prompts)} prompts (one short call each)...")
+        st.stop()
+    try:
+        classifications = stored[2].result()
+    except SelectorError as exc:
+        show_error_and_stop(exc)
     classifier_name = classifier
     fell_back = routing.fallback_count(classifications)
     if routing.classifier_failed(classifications):
@@ -128,32 +110,28 @@ except SelectorError as exc:
     show_error_and_stop(exc)
 
 m1, m2, m3, m4 = st.columns(4)
-m1.metric("Routed to the cheap model", f"{report.share_simple:.0%}",
+m1.metric("Routed to the cheap model", percent(report.share_simple),
           help=f"{sum(d.label == 'simple' for d in report.decisions)} of {len(report.decisions)} prompts")
-m2.metric("Routed to the strong model", f"{report.share_complex:.0%}")
+m2.metric("Routed to the strong model", percent(report.share_complex))
 m3.metric("Monthly, routed", money(report.routed_monthly_usd),
           delta=None if report.saving_share is None else f"{-report.saving_share:.0%} vs always strong",
           delta_color="inverse")
 m4.metric("Monthly, always strong", money(report.strong_monthly_usd))
-st.caption(f"Costs: {report.cost_basis}; monthly at {traffic.requests_per_day:,.0f} requests/day × 30.4 days. "
-           f"Per request: routed {money(report.routed_cost_per_request_usd, 6)}, "
-           f"always strong {money(report.strong_cost_per_request_usd, 6)}.")
-for note in report.notes:
+for note in [f"Costs: {report.cost_basis}; monthly at {traffic.requests_per_day:,.0f} requests/day × 30.4 days. "
+             f"Per request: routed {money(report.routed_cost_per_request_usd, 6)}, "
+             f"always strong {money(report.strong_cost_per_request_usd, 6)}.", *report.notes]:
     st.caption(note)
 if report.quality_difference is not None:
     st.write(f"**Quality** on {report.quality_rows} checked prompt(s): routed {report.quality_routed:.0%}, "
              f"always strong {report.quality_strong:.0%} — a difference of {report.quality_difference:+.0%} points.")
-elif run is not None:
-    st.caption("Quality difference unknown: no prompt of this run has checked answers from both models.")
 else:
-    st.caption("Quality difference: run a benchmark with expected answers, then pick it above.")
+    st.caption("Quality difference unknown: no prompt of this run has checked answers from both models." if run
+               else "Quality difference: run a benchmark with expected answers, then pick it above.")
 
 st.dataframe(pd.DataFrame([{"row": d.row, "prompt": d.prompt, "class": d.label,
-                            "decided by": "classifier" if d.rule == "model" else
-                            ("rules (fallback)" if how == MODEL else "rules"),
-                            "rule": d.rule, "why": d.detail,
-                            "model": names.get(d.model, d.model)} for d in report.decisions]),
-             hide_index=True, width="stretch")
+                            "decided by": "classifier" if d.rule == "model" else "rules (fallback)" if how == MODEL else "rules",
+                            "rule": d.rule, "why": d.detail, "model": names.get(d.model, d.model)}
+                           for d in report.decisions]), hide_index=True)
 
 st.subheader("Export the policy")
 try:

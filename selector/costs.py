@@ -105,12 +105,17 @@ class SelfHostAssumptions(BaseModel):
 
     gpu_usd_per_hour: float = Field(
         default=2.5,
+        title="GPU price per hour", json_schema_extra={"shown": "${:g}"},
         gt=0,
         description="rental price of one GPU, USD per hour (the seed: H100 about $2-3/hour)",
     )
-    gpu_memory_gb: float = Field(default=80.0, gt=0, description="memory of one GPU, GB (H100 SXM: 80 GB)")
+    gpu_memory_gb: float = Field(
+        default=80.0, title="GPU memory", json_schema_extra={"shown": "{:g} GB"}, gt=0,
+        description="memory of one GPU, GB (H100 SXM: 80 GB)",
+    )
     precision: Precision = Field(
         default="int8",
+        title="Weight precision",
         description=(
             "weight precision: fp16 = 2 bytes/param, int8 = 1, int4 = 0.5. Default int8: 8-bit weights "
             "(INT8/FP8, native on H100) halve memory against fp16 for a quality loss usually within noise"
@@ -118,12 +123,14 @@ class SelfHostAssumptions(BaseModel):
     )
     kv_cache_headroom: float = Field(
         default=0.2,
+        title="Extra memory for the KV cache", json_schema_extra={"shown": "+{:.0%} of the weights"},
         ge=0,
         le=4,
         description="memory reserved for KV cache and activations, as a fraction of weight memory (0.2 = +20%)",
     )
     output_tokens_per_s_per_gpu: float = Field(
         default=1000.0,
+        title="Output speed of one GPU", json_schema_extra={"shown": "{:,.0f} tokens/s"},
         gt=0,
         description=(
             "aggregate batched decode throughput of one GPU, output tokens/s, for a model with "
@@ -133,35 +140,41 @@ class SelfHostAssumptions(BaseModel):
     )
     reference_active_params_b: float = Field(
         default=70.0,
+        title="Model size that speed is measured at", json_schema_extra={"shown": "{:g}B active parameters"},
         gt=0,
         description="active parameters (billions) at which output_tokens_per_s_per_gpu holds; "
         "throughput scales inversely with active parameters",
     )
     max_output_tokens_per_s_per_gpu: float = Field(
         default=10_000.0,
+        title="Top speed of one GPU (small models)", json_schema_extra={"shown": "{:,.0f} tokens/s"},
         gt=0,
         description="ceiling on output tokens/s per GPU, so tiny models are not credited with unbounded speed",
     )
     input_token_cost_vs_output: float = Field(
         default=0.1,
+        title="Cost of reading a token against writing one", json_schema_extra={"shown": "{:.0%}"},
         ge=0,
         le=1,
         description="GPU time to process one input (prefill) token, as a fraction of generating one output token",
     )
     utilisation: float = Field(
         default=0.5,
+        title="Share of capacity used on average", json_schema_extra={"shown": "{:.0%}"},
         gt=0,
         le=1,
         description="average share of peak throughput actually used (0..1); 0.5 leaves room for peaks at 2x the average",
     )
     hours_per_month: float = Field(
         default=HOURS_PER_MONTH,
+        title="GPU hours billed per month", json_schema_extra={"shown": "{:,.1f} h (always on)"},
         gt=0,
         le=744,
         description="GPU hours billed per replica GPU per month (always on: 24 x 30.4 days = 729.6)",
     )
     gpus_power_of_two: bool = Field(
         default=True,
+        title="GPUs per copy rounded up to 1, 2, 4, 8",
         description="round GPUs per replica up to 1, 2, 4, 8, ... (tensor parallelism splits attention heads evenly)",
     )
 
@@ -170,6 +183,21 @@ class SelfHostAssumptions(BaseModel):
         rows = []
         for name, field in type(self).model_fields.items():
             rows.append((name, str(getattr(self, name)), field.description or ""))
+        return rows
+
+    def describe_plainly(self) -> list[tuple[str, str, str]]:
+        """(label, value with its unit, meaning) for every assumption, in words for people: field names in
+        the meanings become their labels (each field's title), values carry their units."""
+        fields = type(self).model_fields
+        rows = []
+        for name, field in fields.items():
+            value = getattr(self, name)
+            shown = (field.json_schema_extra or {}).get("shown")
+            text = ("yes" if value else "no") if isinstance(value, bool) else shown.format(value) if shown else str(value)
+            meaning = (field.description or "").replace("the seed:", "the guide:")
+            for other in sorted(fields, key=len, reverse=True):  # the longest first: a name can hold another
+                meaning = meaning.replace(other, f"“{(fields[other].title or other).lower()}”")
+            rows.append((field.title or name.replace("_", " "), text, meaning))
         return rows
 
 
@@ -323,23 +351,66 @@ def sustained_break_even_requests_per_day(
 
 
 class CostRow(BaseModel):
-    """One model's costs at one traffic profile; None marks an unknown figure."""
+    """One model's costs at one traffic profile; None marks an unknown figure. Fields with a title are the
+    columns of the cost table (cost_table), in this order."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     model_id: str
-    name: str
-    provider: str
-    open_weights: bool
-    input_usd_per_mtok: float | None
-    output_usd_per_mtok: float | None
-    usd_per_request: float | None
-    monthly_usd: float | None
+    name: str = Field(title="Model")
+    provider: str = Field(title="Provider")
+    open_weights: bool = Field(title="Open weights")
+    input_usd_per_mtok: float | None = Field(title="Input $/1M")
+    output_usd_per_mtok: float | None = Field(title="Output $/1M")
+    usd_per_request: float | None = Field(title="$ per request")
+    monthly_usd: float | None = Field(title="API $/month")
     self_host_gpus: int | None
     self_host_replicas: int | None
-    self_host_monthly_usd: float | None
-    self_host_usd_per_mtok: float | None
-    break_even_requests_per_day: float | None
+    self_host_total_gpus: int | None = Field(default=None, title="Self-host GPUs")  # gpus x replicas
+    self_host_monthly_usd: float | None = Field(title="Self-host $/month")
+    self_host_usd_per_mtok: float | None = Field(title="Self-host $/1M tokens")
+    break_even_requests_per_day: float | None = Field(title="Break-even requests/day")
+
+
+def cost_table(rows: Iterable[CostRow]) -> list[dict]:
+    """The cost rows as table records keyed by column title (unknown stays None; break-even in whole requests)."""
+    columns = {name: field.title for name, field in CostRow.model_fields.items() if field.title}
+    records = []
+    for row in rows:
+        record = {title: getattr(row, name) for name, title in columns.items()}
+        if row.break_even_requests_per_day is not None:
+            record[columns["break_even_requests_per_day"]] = round(row.break_even_requests_per_day)
+        records.append(record)
+    return records
+
+
+def cheapest_option(rows: Iterable[CostRow]) -> tuple[CostRow, float, str] | None:
+    """(row, monthly USD, "through its API" or "self-hosted") of the cheapest known option, None when none is known."""
+    options = [(value, how, row) for row in rows
+               for how, value in (("through its API", row.monthly_usd), ("self-hosted", row.self_host_monthly_usd))
+               if value is not None]
+    if not options:
+        return None
+    value, how, row = min(options, key=lambda option: option[0])  # the first wins a tie: the API before self-hosting
+    return row, value, how
+
+
+def break_even_sentence(
+    model: Model, traffic: Traffic, against: Model | None = None, assumptions: SelfHostAssumptions | None = None,
+) -> str | None:
+    """When self-hosting `model` beats the API of `against` (default: its own price), as one sentence without a
+    final stop; None when there is no self-hosting estimate (closed weights or unknown size)."""
+    a = assumptions or SelfHostAssumptions()
+    if not model.open_weights or estimate_self_hosting(model, traffic, a) is None:
+        return None
+    label = "its own API price" if against is None or against.id == model.id else f"the {against.name} API"
+    first = break_even_requests_per_day(model, traffic, against, a)
+    if first is None:
+        return (f"self-hosting is never cheaper than {label} at this request size "
+                f"(up to {MAX_BREAK_EVEN_REQUESTS_PER_DAY:,.0f} requests/day)")
+    sustained = sustained_break_even_requests_per_day(model, traffic, against, a)
+    tail = f", and stays cheaper from {sustained:,.0f}/day" if sustained and sustained > first else ""
+    return f"self-hosting is cheaper than {label} from {first:,.0f} requests/day{tail}"
 
 
 def compare_costs(
@@ -366,6 +437,7 @@ def compare_costs(
                 monthly_usd=monthly_cost_usd(model, traffic),
                 self_host_gpus=estimate.gpus if estimate else None,
                 self_host_replicas=estimate.replicas if estimate else None,
+                self_host_total_gpus=estimate.total_gpus if estimate else None,
                 self_host_monthly_usd=estimate.monthly_usd if estimate else None,
                 self_host_usd_per_mtok=estimate.usd_per_mtok if estimate else None,
                 break_even_requests_per_day=break_even,

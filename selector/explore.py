@@ -7,6 +7,7 @@ caller chooses (`keep_unknown_price`) because open-weight models often have no p
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Literal
 
@@ -14,6 +15,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from selector.catalogue import BENCHMARKS, Catalogue, Modality, Model, Strength
+from selector.formatting import UNKNOWN, known, number
 from selector.offers import Offer, price_spread
 
 
@@ -106,56 +108,49 @@ def filter_options(catalogue: Catalogue) -> FilterOptions:
     )
 
 
+# The explorer's columns, in order: fields of Model, except "source" (the first of its sources).
 TABLE_COLUMNS = [
     "id", "name", "provider", "open_weights", "params_b", "active_params_b", "context_tokens",
     "max_output_tokens", "input_usd_per_mtok", "output_usd_per_mtok", "input_modalities",
     "output_modalities", "strengths", "languages", "release_date", "status", "source", "price_source",
 ]
+assert set(TABLE_COLUMNS) - {"source"} <= set(Model.model_fields), "TABLE_COLUMNS names a field Model lacks"
+
+# Headings of both tables' columns (the catalogue's and the offers'); a column without one shows its name.
+COLUMN_LABELS = {
+    "id": "Id", "name": "Model", "provider": "Provider", "open_weights": "Open weights", "params_b": "Params (B)",
+    "active_params_b": "Active (B)", "context_tokens": "Context (tokens)", "max_output_tokens": "Max output (tokens)",
+    "input_usd_per_mtok": "Input $/1M", "output_usd_per_mtok": "Output $/1M",
+    "cached_input_usd_per_mtok": "Cached input $/1M", "input_modalities": "Input", "output_modalities": "Output",
+    "strengths": "Strengths", "languages": "Languages", "release_date": "Released", "status": "Status",
+    "source": "Source", "price_source": "Price source", "variant": "Variant", "reasoning": "Reasoning",
+    "deprecation_date": "Deprecated on", "live": "Live", "litellm_model": "LiteLLM model",
+}
+
+
+def _plain(value):
+    """A cell: sequences as lists (a list column), everything else as is (None stays missing)."""
+    return list(value) if isinstance(value, (list, tuple)) else value
+
+
+def _typed(table: pd.DataFrame) -> pd.DataFrame:
+    """Nullable dtypes keep "unknown" visible as empty cells instead of NaN floats or 0."""
+    for column in table.columns:
+        if column.endswith("_tokens"):
+            table[column] = table[column].astype("Int64")
+        elif column.endswith(("_usd_per_mtok", "params_b")):
+            table[column] = table[column].astype("Float64")
+    return table
 
 
 def catalogue_table(models: list[Model]) -> pd.DataFrame:
     """One row per model, raw values (None stays missing) for a sortable table."""
-    rows = [
-        {
-            "id": m.id,
-            "name": m.name,
-            "provider": m.provider,
-            "open_weights": m.open_weights,
-            "params_b": m.params_b,
-            "active_params_b": m.active_params_b,
-            "context_tokens": m.context_tokens,
-            "max_output_tokens": m.max_output_tokens,
-            "input_usd_per_mtok": m.input_usd_per_mtok,
-            "output_usd_per_mtok": m.output_usd_per_mtok,
-            "input_modalities": list(m.input_modalities),
-            "output_modalities": list(m.output_modalities),
-            "strengths": list(m.strengths),
-            "languages": list(m.languages),
-            "release_date": m.release_date,
-            "status": m.status,
-            "source": m.sources[0],
-            "price_source": m.price_source,
-        }
-        for m in models
-    ]
-    table = pd.DataFrame(rows, columns=TABLE_COLUMNS)
-    # Nullable dtypes keep "unknown" visible as empty cells instead of NaN floats or 0.
-    for column in ("context_tokens", "max_output_tokens"):
-        table[column] = table[column].astype("Int64")
-    for column in ("params_b", "active_params_b", "input_usd_per_mtok", "output_usd_per_mtok"):
-        table[column] = table[column].astype("Float64")
-    return table
+    rows = [{c: m.sources[0] if c == "source" else _plain(getattr(m, c)) for c in TABLE_COLUMNS} for m in models]
+    return _typed(pd.DataFrame(rows, columns=TABLE_COLUMNS))
 
 
 def _money(value: float | None) -> str:
-    return "unknown" if value is None else f"${value:,.2f} per 1M tokens"
-
-
-def _count(value: int | float | None, unit: str = "") -> str:
-    if value is None:
-        return "unknown"
-    number = f"{value:,}" if isinstance(value, int) else f"{value:,g}"
-    return f"{number}{unit}"
+    return known(value, ",.2f", " per 1M tokens", prefix="$")
 
 
 def _listed(values: list[str]) -> str:
@@ -173,10 +168,10 @@ def model_details(models: list[Model]) -> pd.DataFrame:
             "Family": m.family,
             "Open weights": "yes" if m.open_weights else "no",
             "License": m.license,
-            "Parameters": _count(m.params_b, " B"),
-            "Active parameters (MoE)": _count(m.active_params_b, " B") if m.is_moe else "not a mixture of experts",
-            "Context window": _count(m.context_tokens, " tokens"),
-            "Max output": _count(m.max_output_tokens, " tokens"),
+            "Parameters": number(m.params_b, " B"),
+            "Active parameters (MoE)": number(m.active_params_b, " B") if m.is_moe else "not a mixture of experts",
+            "Context window": number(m.context_tokens, " tokens"),
+            "Max output": number(m.max_output_tokens, " tokens"),
             "Input price": _money(m.input_usd_per_mtok),
             "Output price": _money(m.output_usd_per_mtok),
             "Cached input price": _money(m.cached_input_usd_per_mtok),
@@ -187,11 +182,11 @@ def model_details(models: list[Model]) -> pd.DataFrame:
             "Reasoning model": "yes" if m.reasoning else "no",
             "Strengths": _listed(list(m.strengths)),
             "Strong languages": _listed(list(m.languages)),
-            "Fine-tuning API": {True: "yes", False: "no", None: "unknown"}[m.fine_tuning_api],
-            "Time to first token": _count(speed.ttft_ms, " ms") if speed else "unknown",
-            "Output speed": _count(speed.output_tokens_per_s, " tokens/s") if speed else "unknown",
+            "Fine-tuning API": {True: "yes", False: "no", None: UNKNOWN}[m.fine_tuning_api],
+            "Time to first token": number(speed.ttft_ms, " ms") if speed else UNKNOWN,
+            "Output speed": number(speed.output_tokens_per_s, " tokens/s") if speed else UNKNOWN,
             "Speed source": speed.source if speed else "",
-            "Release date": m.release_date.isoformat() if m.release_date else "unknown",
+            "Release date": m.release_date.isoformat() if m.release_date else UNKNOWN,
             "Status": m.status,
             "LiteLLM id": m.litellm_id or "not in LiteLLM",
             "Sources": " ; ".join(m.sources),
@@ -207,36 +202,16 @@ def model_details(models: list[Model]) -> pd.DataFrame:
 
 # --- hosted offers of one model ---------------------------------------------------------------
 
-OFFER_COLUMNS = [
-    "provider", "variant", "input_usd_per_mtok", "output_usd_per_mtok", "cached_input_usd_per_mtok",
-    "context_tokens", "max_output_tokens", "input_modalities", "reasoning", "deprecation_date", "live", "litellm_model",
-]
+# An offer's fields, but the map key and what the map declares (internal), then whether it is live.
+OFFER_COLUMNS = [f.name for f in dataclasses.fields(Offer) if f.name not in ("key", "declared_modalities")] + ["live"]
 
 
 def offers_table(offers: tuple[Offer, ...] | list[Offer], today: dt.date) -> pd.DataFrame:
     """One row per offer (map figures; missing stays missing), live ones first, each group cheapest first."""
-    rows = [
-        {
-            "provider": o.provider,
-            "variant": o.variant,
-            "input_usd_per_mtok": o.input_usd_per_mtok,
-            "output_usd_per_mtok": o.output_usd_per_mtok,
-            "cached_input_usd_per_mtok": o.cached_input_usd_per_mtok,
-            "context_tokens": o.context_tokens,
-            "max_output_tokens": o.max_output_tokens,
-            "input_modalities": list(o.input_modalities),
-            "reasoning": o.reasoning,
-            "deprecation_date": o.deprecation_date,
-            "live": o.is_live(today),
-            "litellm_model": o.litellm_model,
-        }
-        for o in sorted(offers, key=lambda o: (not o.is_live(today), o.input_usd_per_mtok or 0, o.output_usd_per_mtok or 0, o.key))
-    ]
-    table = pd.DataFrame(rows, columns=OFFER_COLUMNS)
-    for column in ("context_tokens", "max_output_tokens"):
-        table[column] = table[column].astype("Int64")
-    for column in ("input_usd_per_mtok", "output_usd_per_mtok", "cached_input_usd_per_mtok"):
-        table[column] = table[column].astype("Float64")
+    ordered = sorted(offers, key=lambda o: (not o.is_live(today), o.input_usd_per_mtok or 0, o.output_usd_per_mtok or 0,
+                                            o.key))
+    rows = [{c: o.is_live(today) if c == "live" else _plain(getattr(o, c)) for c in OFFER_COLUMNS} for o in ordered]
+    table = _typed(pd.DataFrame(rows, columns=OFFER_COLUMNS))
     table["reasoning"] = table["reasoning"].astype("boolean")
     return table
 
@@ -277,3 +252,40 @@ def lasting_defaults(catalogue: Catalogue, preferred: list[str], today: dt.date,
     if count is not None:
         chosen += [i for i in lasting if i not in chosen][: max(0, count - len(chosen))]
     return chosen
+
+
+# A spread of price points for the Costs page: frontier APIs, a cheap API, small and large open-weights models.
+COST_SHORTLIST = [
+    "claude-sonnet-4-6", "gpt-5.4-mini", "claude-haiku-4-5", "gemini-2.5-flash-lite",
+    "llama-3.1-8b", "llama-3.3-70b", "qwen-2.5-72b", "gpt-oss-120b",
+]
+SELF_HOST_AGAINST = ["claude-sonnet-4-6", "gpt-5.4-mini", "claude-haiku-4-5"]
+
+
+def cost_defaults(catalogue: Catalogue, today: dt.date) -> tuple[list[str], str | None]:
+    """The models the Costs page starts with, and the closed API that self-hosting is compared against
+    (None when no closed model has a price); never a model with an announced shutdown within a year."""
+    active = [m.id for m in catalogue.models if not m.is_retired]
+    chosen = lasting_defaults(catalogue, COST_SHORTLIST, today) or active[:6]
+    closed = [m.id for m in catalogue.models if not m.is_retired and m.has_api_price and not m.open_weights]
+    preferred = [i for i in lasting_defaults(catalogue, SELF_HOST_AGAINST, today, 1) if i in closed]
+    return chosen, (preferred or closed or [None])[0]
+
+
+def benchmark_coverage(models: list[Model]) -> dict[str, int]:
+    """Benchmark key -> how many of `models` report it (BENCHMARKS' order)."""
+    return {key: sum(1 for m in models if key in m.benchmarks) for key in BENCHMARKS}
+
+
+CHEAP_PREFERENCE = ["claude-haiku-4-5", "gpt-5.4-mini", "gemini-2.5-flash-lite"]
+STRONG_PREFERENCE = ["claude-sonnet-4-6", "gemini-3.1-pro", "claude-opus-4-5"]
+
+
+def routing_defaults(catalogue: Catalogue, options: list[str], today: dt.date) -> tuple[int, int]:
+    """Indexes in `options` of the routing simulator's default cheap and strong models: the preferred lasting
+    ones when offered, else the first two options."""
+    def first(preferred: list[str], fallback: int) -> int:
+        chosen = lasting_defaults(catalogue, [i for i in preferred if i in options], today)
+        return options.index(chosen[0]) if chosen else fallback
+
+    return first(CHEAP_PREFERENCE, 0), first(STRONG_PREFERENCE, min(1, len(options) - 1))

@@ -84,3 +84,59 @@ def test_a_bad_prompt_file_is_one_error_and_the_rest_of_the_page_stays(tmp_path,
     assert at.selectbox(key="bench_reopen").value == run.run_id  # past runs are still there
     shown = " ".join(c.value for c in at.caption)
     assert "Hyndman" not in shown and "selector.benchmark" not in shown and "p95 a slow one" in shown
+
+
+class FakeJob:
+    """A benchmark job the test finishes by hand: the page only reads running, done, run, stop() and join()."""
+
+    def __init__(self):
+        from selector.benchmark import BenchmarkRun, RowResult
+
+        rows = [PromptRow(1, "Capital of France?", "Paris", "contains")]
+        results = [RowResult(model=m, row=1, prompt=rows[0].prompt, expected="Paris", check="contains", text=text,
+                             ok=True, ttft_s=0.1, latency_s=0.2, output_tokens=2, cost_usd=0.0, cost_source="local",
+                             passed=text == "Paris") for m, text in (("a", "Paris"), ("b", "Lyon"))]
+        self.run = BenchmarkRun(rows=rows, models=["a", "b"], labels={"a": "Model A", "b": "Model B"},
+                                results=results[:1], source="fake.csv", status="running")
+        self._final = results
+        self.running = True
+        self.stopped = False
+
+    @property
+    def done(self) -> int:
+        return len(self.run.results)
+
+    def stop(self) -> None:
+        self.stopped = True
+
+    def join(self, timeout=None) -> None:
+        return None
+
+    def finish(self) -> None:
+        self.run.results, self.run.status, self.running = self._final, "done", False
+
+
+def test_a_running_job_shows_progress_without_blocking_and_its_results_when_it_ends():
+    """The progress is a fragment: the script run ends while the job runs (so Stop can be clicked), and the
+    next run after the job ends shows its results."""
+    job = FakeJob()
+    at = open_app_page("pages/benchmark.py", TIMEOUT, session={"bench_job": job, "bench_reopen": "The run above"})
+    assert [p.value for p in at.get("progress")] and "1 of 2 calls finished" in at.get("progress")[0].proto.text
+    assert not [c for c in at.caption if "fake.csv" in c.value]  # no results while running
+    at.button(key="bench_stop").click().run()
+    assert job.stopped
+    job.finish()
+    at.run()
+    assert not at.exception, at.exception
+    assert any("fake.csv: 1 prompts × 2 models, 2 calls, finished" in c.value for c in at.caption)
+    assert not at.get("progress")
+
+
+def test_models_sharing_a_key_share_one_password_field():
+    at = open_page()
+    at.multiselect(key="bench_models").set_value(["gpt-4o", "gpt-4o-mini"]).run()
+    assert not at.exception, at.exception
+    fields = [t for t in at.sidebar.text_input if t.key.startswith("key_")]
+    assert [t.key for t in fields] == ["key_OPENAI_API_KEY"]
+    fields[0].set_value(CANARY).run()
+    assert CANARY not in str(at.query_params)  # never in the URL

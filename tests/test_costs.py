@@ -334,3 +334,42 @@ def test_volume_grid_is_log_spaced():
     assert grid == pytest.approx([10, 100, 1000])
     with pytest.raises(ValueError):
         volume_grid(0, 10)
+
+
+# --- what the Costs page (and later the report) shows ------------------------------------------
+
+
+def test_the_break_even_sentence_says_from_when_and_when_never():
+    from selector.costs import break_even_sentence
+
+    assert break_even_sentence(LLAMA_70B, Traffic(), GPT_4O) == (
+        f"self-hosting is cheaper than the {GPT_4O.name} API from 26,667 requests/day")
+    assert break_even_sentence(LLAMA_70B, Traffic(), None) == (
+        "self-hosting is cheaper than its own API price from 166,667 requests/day, and stays cheaper from 333,333/day")
+    free = make_model(id="free-70b", open_weights=True, params_b=70, input_usd_per_mtok=0.0, output_usd_per_mtok=0.0)
+    assert break_even_sentence(free, Traffic(), None).startswith("self-hosting is never cheaper than its own API price")
+    assert break_even_sentence(GPT_4O, Traffic(), None) is None  # closed weights: no self-hosting estimate
+
+
+def test_the_cost_table_is_keyed_by_field_titles_and_keeps_unknown_as_none():
+    from selector.costs import CostRow, cheapest_option, cost_table
+
+    unpriced = make_model(id="secret", name="Secret", input_usd_per_mtok=None, output_usd_per_mtok=None, price_source=None)
+    rows = compare_costs([GPT_4O, LLAMA_70B, unpriced], Traffic(), against=GPT_4O)
+    table = cost_table(rows)
+    titles = [f.title for f in CostRow.model_fields.values() if f.title]
+    assert [list(record) for record in table] == [titles] * 3
+    assert table[1]["Break-even requests/day"] == 26_667 and table[1]["Self-host GPUs"] == 2
+    assert table[2]["API $/month"] is None and table[2]["Self-host $/month"] is None
+    row, monthly, how = cheapest_option(rows)
+    assert (row.name, how) == (LLAMA_70B.name, "through its API") and monthly == pytest.approx(0.00072 * 1000 * 30.4)
+    assert cheapest_option(rows[2:]) is None
+
+
+def test_assumptions_described_plainly_carry_units_and_no_field_names():
+    plain = SelfHostAssumptions(gpu_usd_per_hour=3).describe_plainly()
+    shown = {label: value for label, value, _ in plain}
+    assert shown["GPU price per hour"] == "$3" and shown["GPUs per copy rounded up to 1, 2, 4, 8"] == "yes"
+    assert shown["Extra memory for the KV cache"] == "+20% of the weights"
+    meanings = " ".join(meaning for _, _, meaning in plain)
+    assert "seed" not in meanings and not any(name in meanings for name in SelfHostAssumptions.model_fields if "_" in name)

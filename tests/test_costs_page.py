@@ -134,3 +134,32 @@ def test_default_models_are_not_shutting_down_soon():
     for model in chosen + ([against] if against else []):
         assert model.status == "active", model.id
         assert model.shutdown_date is None or (model.shutdown_date - today).days > 365, model.id
+
+
+def test_a_link_at_the_schema_limits_fits_the_traffic_fields(small_catalogue):
+    """Each traffic field is bounded as Traffic is: whatever a link can carry, the form can hold (no exception).
+    (A link carries requests and tokens; the cache share and reasoning multiplier stay at their defaults.)"""
+    from selector.answers import Answers, answers_to_query
+    from selector.costs import MAX_REQUEST_TOKENS, MAX_REQUESTS_PER_DAY, Traffic
+
+    top = Traffic(requests_per_day=MAX_REQUESTS_PER_DAY, input_tokens=MAX_REQUEST_TOKENS,
+                  output_tokens=MAX_REQUEST_TOKENS, cached_input_share=1.0, reasoning_multiplier=1000)
+    at = open_app_page("pages/costs.py", TIMEOUT_S, query=answers_to_query(Answers(traffic=top)))
+    assert at.number_input(key="costs_requests_per_day").value == MAX_REQUESTS_PER_DAY
+    assert at.number_input(key="costs_input_tokens").value == MAX_REQUEST_TOKENS
+    for key, field in [("costs_requests_per_day", "requests_per_day"), ("costs_output_tokens", "output_tokens"),
+                       ("costs_reasoning_multiplier", "reasoning_multiplier")]:
+        bounds = {type(rule).__name__: rule for rule in Traffic.model_fields[field].metadata}
+        assert at.number_input(key=key).max == bounds["Le"].le, key
+
+
+def test_the_break_even_lines_come_from_the_shared_sentence(small_catalogue):
+    from selector.catalogue import load_catalogue
+    from selector.costs import SelfHostAssumptions, Traffic, break_even_sentence
+
+    catalogue = load_catalogue()
+    at = open_costs_page()
+    at.multiselect(key="costs_models").set_value(["open-70b"]).run()
+    sentence = break_even_sentence(catalogue.by_id["open-70b"], Traffic(), catalogue.by_id["gpt-4o"],
+                                   SelfHostAssumptions())
+    assert any(sentence in m.value for m in at.markdown)

@@ -72,3 +72,15 @@ def test_the_catalogue_counts_are_the_catalogues(tmp_path, monkeypatch):
     monkeypatch.setenv("SELECTOR_CATALOGUE", str(write_catalogue(tmp_path / "models.yaml", {"models": models})))
     text = page_text(open_guide())
     assert "3 current models: 2 with open weights you can download, 1 reachable only" in text
+
+
+def test_home_shows_the_description_as_text_so_no_image_is_fetched():
+    from conftest import open_app_page
+
+    from selector.answers import Answers
+
+    answers = Answers(description="Bot ![x](http://127.0.0.1:9/pixel.png) <img src=x>")
+    at = open_app_page("pages/home.py", 30, session={"answers": answers})
+    [shown] = [s.value for s in at.success]
+    # escaped for markdown: the image and the tag show as typed, nothing is fetched
+    assert "Bot !\\[x\\](http" in shown and "\\<img" in shown

@@ -77,6 +77,9 @@ def test_a_classifier_answering_nonsense_is_not_presented_or_exported_as_a_class
     with scripted({"*": "banana"}):
         at.button(key="route_classify").click().run()
     assert not at.exception, at.exception
+    # The calls run off the script run (a fragment redraws a note meanwhile): wait for them, bounded, then rerun.
+    at.session_state["route_classified"][2].result(timeout=TIMEOUT)  # raises TimeoutError: the test fails
+    at.run()
     [error] = [e.value for e in at.error]
     assert "The classifier did not work" in error and "for 11 of 11 prompts" in error
     decisions = at.dataframe[-1].value
