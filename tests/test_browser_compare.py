@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import wait_for_app
+from conftest import require, wait_for_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.local_models]
 
 
 def test_compare_the_two_local_models_in_the_browser(served_app, page):
-    pytest.importorskip("llama_cpp", reason="the local extra is not installed")
+    require("llama_cpp")
     page.goto(served_app)
     wait_for_app(page)
     page.get_by_role("link", name=re.compile("Compare two models live")).first.click()
@@ -48,7 +48,7 @@ def test_compare_the_two_local_models_in_the_browser(served_app, page):
 
 
 def test_the_stop_button_ends_both_streams(served_app, page):
-    pytest.importorskip("llama_cpp", reason="the local extra is not installed")
+    require("llama_cpp")
     page.goto(f"{served_app}/compare")
     wait_for_app(page)
     page.get_by_role("heading", name="Compare two models live").wait_for()

@@ -14,13 +14,14 @@ import time
 from dataclasses import replace
 
 import pytest
+from conftest import require
 
 from selector import local
 from selector.cli import main
 from selector.errors import SelectorError
 from selector.history import data_dir
 
-pytest.importorskip("llama_cpp", reason="the local extra is not installed: pip install -e '.[local]'")
+require("llama_cpp")
 
 
 @pytest.fixture
