@@ -157,10 +157,6 @@ def serve_app(data_dir: Path):
         url = f"http://127.0.0.1:{port}"
         try:
             wait_healthy(url, 60, data_dir / "streamlit.log")
-        except BaseException:
-            proc.terminate()
-            raise
-        try:
             yield url
         finally:
             proc.terminate()
@@ -182,7 +178,7 @@ def served_app(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def browser():
-    """Debian's chromium driven by Playwright (playwright cannot download browsers here)."""
+    """chromium driven by Playwright, found as the PDF export finds it (playwright cannot download browsers here)."""
     path = require("chromium")
     from playwright.sync_api import sync_playwright
 

@@ -70,7 +70,7 @@ def type_checking_only(tree: ast.Module) -> set[int]:
     """ids of the import nodes inside `if TYPE_CHECKING:` blocks (never run, so they make no cycle)."""
     skipped = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+        if isinstance(node, ast.If) and ast.unparse(node.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING"):
             skipped |= {id(child) for stmt in node.body for child in ast.walk(stmt)}
     return skipped
 
