@@ -210,7 +210,7 @@ link_value = st.one_of(st.sampled_from(EXTREME_TEXT), st.text(max_size=30),
 
 
 def _check_page(page: str, query: dict) -> None:
-    at = open_app_page(page, timeout=60, query=query)  # fails on any exception element
+    at = open_app_page(page, query=query)  # fails on any exception element
     for error in at.error:
         if "link's answers were ignored" in error.value:
             _assert_names_fields(error.value.split("\n", 1)[1], [*QUERY_KEYS, "traffic", "priorities"])

@@ -20,8 +20,8 @@ WIDGETS = ["button", "checkbox", "color_picker", "date_input", "multiselect", "n
            "select_slider", "selectbox", "slider", "text_area", "text_input", "time_input", "toggle", "chat_input"]
 
 
-def open_page(name: str, query: dict[str, str] | None = None, check: bool = True) -> AppTest:
-    return open_app_page(f"pages/{name}", query=query, check=check)
+def open_page(name: str, query: dict[str, str] | None = None) -> AppTest:
+    return open_app_page(f"pages/{name}", query=query)
 
 
 def links(at: AppTest) -> list[str]:
