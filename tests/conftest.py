@@ -20,6 +20,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
+DEBIAN_WRAPPER, DEBIAN_BINARY = Path("/usr/bin/chromium"), Path("/usr/lib/chromium/chromium")
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 # --- required features ---------------------------------------------------------------------------
@@ -180,6 +181,8 @@ def served_app(tmp_path_factory):
 def browser():
     """chromium driven by Playwright, found as the PDF export finds it (playwright cannot download browsers here)."""
     path = require("chromium")
+    if Path(path).resolve() == DEBIAN_WRAPPER and DEBIAN_BINARY.exists():
+        path = str(DEBIAN_BINARY)  # the wrapper adds its own flags and extensions: drive the browser itself
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
