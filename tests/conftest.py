@@ -1,21 +1,119 @@
-"""Shared fixtures: isolated data directory, clean Streamlit caches, a served app for browser tests."""
+"""Shared test helpers: required features (fail under CI, skip elsewhere), isolated data directory, clean
+Streamlit caches, the one AppTest opener, waits that fail on timeout, a served app and chromium for browser tests."""
 
 from __future__ import annotations
 
 import contextlib
+import glob
+import importlib.util
 import os
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM_CANDIDATES = ["/usr/lib/chromium/chromium", "/usr/bin/chromium"]
+APP = str(ROOT / "app.py")
+DEBIAN_WRAPPER, DEBIAN_BINARY = Path("/usr/bin/chromium"), Path("/usr/lib/chromium/chromium")
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+
+# --- required features ---------------------------------------------------------------------------
+# A test that needs llama-cpp, chromium or PostgreSQL calls require(feature). Missing, the test is
+# skipped on a developer's machine, but FAILS under CI=true: CI installs all three (.ci/run, make
+# setup), so a missing one there is a broken setup, never a green run that tested nothing.
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
+def _find_llama_cpp() -> Any:
+    if importlib.util.find_spec("llama_cpp") is None:
+        return None
+    import llama_cpp
+
+    return llama_cpp
+
+
+def _find_chromium() -> str | None:
+    from selector.report import find_chromium  # the finder the PDF export uses: one place looks for chromium
+
+    return find_chromium()
+
+
+def _find_postgres() -> Path | None:
+    """The newest installed PostgreSQL's bin directory (Debian layout), or None."""
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(Path(p).parts[-3]))
+    return Path(found[-1]).parent if found else None
+
+
+FEATURES: dict[str, tuple[Callable[[], Any], str]] = {
+    "llama_cpp": (_find_llama_cpp, "llama-cpp-python (the local extra) is not installed: pip install -e '.[local]'"),
+    "chromium": (_find_chromium, "chromium is not installed (.ci/run installs it: apt-get install chromium)"),
+    "postgresql": (_find_postgres, "PostgreSQL is not installed (.ci/run installs it: apt-get install postgresql)"),
+}
+
+
+def missing(reason: str) -> None:
+    """A required feature is missing: fail under CI=true, skip elsewhere (also at module level)."""
+    if in_ci():
+        pytest.fail(f"{reason} (CI=true: a required feature must be there, not skipped)", pytrace=False)
+    pytest.skip(reason, allow_module_level=True)
+
+
+def require(feature: str) -> Any:
+    """The feature's handle (the llama_cpp module, chromium's path, PostgreSQL's bin directory); when it
+    is missing the test is skipped, or fails under CI=true."""
+    find, reason = FEATURES[feature]
+    found = find()
+    if found is None:
+        missing(reason)
+    return found
+
+
+@pytest.fixture
+def llama_cpp_required():
+    return require("llama_cpp")
+
+
+@pytest.fixture
+def chromium_required():
+    return require("chromium")
+
+
+# --- waits ---------------------------------------------------------------------------------------
+
+
+def wait_until(condition: Callable[[], Any], timeout_s: float, message: str, interval_s: float = 0.05) -> Any:
+    """Poll `condition` until it returns something truthy (returned); fail the test with `message` on timeout."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() >= deadline:
+            pytest.fail(f"timed out after {timeout_s:g} s: {message}", pytrace=False)
+        time.sleep(interval_s)
+
+
+def is_healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
+            return resp.status == 200
+    except OSError:
+        return False
+
+
+def wait_healthy(url: str, timeout_s: float = 60, log: Path | None = None) -> None:
+    """Wait for a Streamlit server's /_stcore/health; fail the test (naming its log) when it never answers."""
+    wait_until(lambda: is_healthy(url), timeout_s, f"streamlit at {url} did not become healthy"
+               + (f"; see {log}" if log else ""), interval_s=0.3)
 
 
 @pytest.fixture(autouse=True)
@@ -40,10 +138,6 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def chromium_path() -> str | None:
-    return next((p for p in CHROMIUM_CANDIDATES if os.path.exists(p)), None)
-
-
 @contextlib.contextmanager
 def serve_app(data_dir: Path):
     """`streamlit run app.py` on a free loopback port with its own data directory; yields the base URL.
@@ -62,18 +156,8 @@ def serve_app(data_dir: Path):
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.3)
-        else:
-            proc.terminate()
-            pytest.fail(f"streamlit did not become healthy; see {data_dir / 'streamlit.log'}")
         try:
+            wait_healthy(url, 60, data_dir / "streamlit.log")
             yield url
         finally:
             proc.terminate()
@@ -95,10 +179,10 @@ def served_app(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def browser():
-    """Debian's chromium driven by Playwright (playwright cannot download browsers here)."""
-    path = chromium_path()
-    if path is None:
-        pytest.skip("chromium is not installed (.ci/run installs it: apt-get install chromium)")
+    """chromium driven by Playwright, found as the PDF export finds it (playwright cannot download browsers here)."""
+    path = require("chromium")
+    if Path(path).resolve() == DEBIAN_WRAPPER and DEBIAN_BINARY.exists():
+        path = str(DEBIAN_BINARY)  # the wrapper adds its own flags and extensions: drive the browser itself
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -127,20 +211,36 @@ def wait_for_app(page) -> None:
     )
 
 
-def open_app_page(page: str, timeout: float = 30, query: dict | None = None, session: dict | None = None):
-    """AppTest of app.py switched to `page` (e.g. "pages/costs.py"), with optional URL query and session state;
-    fails on any exception the page raised."""
+# --- the AppTest opener ---------------------------------------------------------------------------
+HOME = "pages/home.py"
+# Pages whose first run imports LiteLLM (about 3 s, more on a busy machine): AppTest's default 3 s is far too short.
+LITELLM_PAGES = {"pages/compare.py", "pages/benchmark.py", "pages/routing.py", "pages/arena.py", "pages/explore.py"}
+TIMEOUT_S = 60
+LITELLM_TIMEOUT_S = 120
+
+
+def open_app_page(page: str = HOME, timeout: float | None = None, query: dict | None = None,
+                  session: dict | None = None, check: bool = True):
+    """AppTest of app.py opened on `page` (e.g. "pages/costs.py"), as a browser opening that page's URL:
+    `session` is put into session state first, `query` is the URL's query string; the run fails the
+    test on any exception the page raised unless `check` is False. Streamlit's caches are cleared
+    before every test (the autouse fixture above)."""
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
+    timeout = timeout or (LITELLM_TIMEOUT_S if page in LITELLM_PAGES else TIMEOUT_S)
+    at = AppTest.from_file(APP, default_timeout=timeout)
     for key, value in (session or {}).items():
         at.session_state[key] = value
-    at.run()
-    at.switch_page(page)
-    if query:
-        at.query_params.update(query)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
+    if page == HOME:
+        at.query_params.update(query or {})
+        at.run()
+    else:
+        at.run()
+        at.switch_page(page)
+        at.query_params.update(query or {})
+        at.run()
+    if check:
+        assert not at.exception, [e.value for e in at.exception]
     return at
 
 

@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 
 import pytest
+from conftest import require
 
 
 @pytest.fixture(scope="session")
@@ -17,7 +18,7 @@ def local_servers(tmp_path_factory):
     Tests reuse these servers by pointing SELECTOR_DATA_DIR at `data_dir` (monkeypatch.setenv) or by
     calling `base_url[alias]` as a custom OpenAI-compatible endpoint.
     """
-    pytest.importorskip("llama_cpp", reason="the local extra is not installed: pip install -e '.[local]'")
+    require("llama_cpp")
     from selector import local
 
     data = tmp_path_factory.mktemp("local-servers")

@@ -2,13 +2,12 @@
 
 Debian's postgresql package (installed by .ci/run) provides initdb and pg_ctl; they refuse to run as
 root, so as root the server runs as the `postgres` user in a temporary directory it owns, with trust
-authentication on a free loopback port. Under CI (CI=true) a missing PostgreSQL fails the tests
-that need it; elsewhere they are skipped with the reason.
+authentication on a free loopback port. A missing PostgreSQL fails the tests that need it under
+CI=true and skips them elsewhere (conftest.require).
 """
 
 from __future__ import annotations
 
-import glob
 import os
 import shutil
 import socket
@@ -19,20 +18,9 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from conftest import require
 
 USER = "selector"
-
-
-def postgres_bin() -> Path | None:
-    """The newest installed PostgreSQL's bin directory (Debian layout), or None."""
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(Path(p).parts[-3]))
-    return Path(found[-1]).parent if found else None
-
-
-def _missing(reason: str):
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        pytest.fail(f"{reason} (CI=true: the store must be tested on PostgreSQL; .ci/run installs it)")
-    pytest.skip(reason)
 
 
 def _free_port() -> int:
@@ -44,9 +32,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def postgres_server():
     """A PostgreSQL server on 127.0.0.1 for the whole session: host, port, user, admin_url."""
-    bindir = postgres_bin()
-    if bindir is None:
-        _missing("PostgreSQL is not installed (apt-get install postgresql)")
+    bindir = require("postgresql")
     as_root = os.geteuid() == 0
     run_as = ["runuser", "-u", "postgres", "--"] if as_root else []
     base = Path(tempfile.mkdtemp(prefix="selector-pg-"))

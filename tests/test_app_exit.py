@@ -9,10 +9,9 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
 
 import pytest
-from conftest import ROOT, free_port
+from conftest import ROOT, free_port, require, wait_healthy
 
 from selector import local
 
@@ -29,7 +28,7 @@ def _wait_gone(pid: int, timeout_s: float = 30.0) -> bool:
 
 
 def test_sigterm_on_the_app_stops_the_servers_it_started_and_only_those(browser, tmp_path):
-    pytest.importorskip("llama_cpp", reason="the local extra is not installed")
+    require("llama_cpp")
     env = dict(os.environ, SELECTOR_DATA_DIR=str(tmp_path / "data"), LITELLM_LOCAL_MODEL_COST_MAP="True")
     run = {"cwd": ROOT, "env": env, "capture_output": True, "text": True, "timeout": 180}
     # The CLI starts Gemma and exits: its server keeps running.
@@ -48,15 +47,7 @@ def test_sigterm_on_the_app_stops_the_servers_it_started_and_only_those(browser,
     )
     try:
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
-                    break
-            except OSError:
-                time.sleep(0.3)
-        else:
-            pytest.fail(f"streamlit did not become healthy in 60 s; see {tmp_path / 'streamlit.log'}")
+        wait_healthy(url, 60, tmp_path / "streamlit.log")
         page = browser.new_page()
         try:
             page.goto(url)

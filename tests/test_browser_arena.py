@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import serve_app, wait_for_app
+from conftest import require, serve_app, wait_for_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.local_models]
 VOTES = ["Left is better", "Right is better", "Tie", "Both are bad"]
@@ -34,7 +34,7 @@ def compare_blind_and_vote(page, label: str) -> None:
 
 
 def test_blind_votes_in_the_browser_make_a_leaderboard_with_intervals(arena_app, page):
-    pytest.importorskip("llama_cpp", reason="the local extra is not installed")
+    require("llama_cpp")
     page.goto(f"{arena_app}/compare")
     wait_for_app(page)
     page.get_by_role("heading", name="Compare two models live").wait_for()

@@ -6,14 +6,14 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import wait_for_app
+from conftest import require, wait_for_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.local_models]
 EXAMPLE = Path(__file__).resolve().parent.parent / "data" / "examples" / "prompts.csv"
 
 
 def test_upload_the_example_prompts_and_benchmark_the_local_models(served_app, page):
-    pytest.importorskip("llama_cpp", reason="the local extra is not installed")
+    require("llama_cpp")
     page.goto(served_app)
     wait_for_app(page)
     page.get_by_role("link", name=re.compile("Benchmark your prompts")).first.click()

@@ -13,7 +13,7 @@ import yaml
 
 from selector.cli import main
 from selector.history import open_history
-from selector.report import SCHEMA_VERSION, find_chromium
+from selector.report import SCHEMA_VERSION
 
 ROOT = Path(__file__).resolve().parent.parent
 SUPPORT = ROOT / "data" / "examples" / "support-bot.yaml"
@@ -107,7 +107,7 @@ def test_pdf_without_chromium_is_reported_and_exits_0(tmp_path):
     assert out.exists() and not out.with_suffix(".pdf").exists()
 
 
-@pytest.mark.skipif(find_chromium() is None, reason="chromium is not installed")
+@pytest.mark.usefixtures("chromium_required")
 def test_pdf_is_printed_with_chromium(tmp_path, capsys):
     out = tmp_path / "r.md"
     pdf = tmp_path / "printed.pdf"

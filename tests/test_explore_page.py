@@ -113,10 +113,7 @@ def test_bad_catalogue_shows_one_line_error(tmp_path, monkeypatch):
     data = sample_data()
     data["models"][0]["input_usd_per_mtok"] = -1
     monkeypatch.setenv("SELECTOR_CATALOGUE", str(write_catalogue(tmp_path / "bad.yaml", data)))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception
+    at = open_app_page(PAGE)
     assert any("input_usd_per_mtok must be >= 0" in e.value for e in at.error)
     assert not at.dataframe
 

@@ -4,29 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from conftest import open_app_page
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def open_guide() -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
-    at.switch_page("pages/guide.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_app_page("pages/guide.py")
 
 
 def page_links(at: AppTest) -> list[str]:
-    found = []
-
-    def walk(node) -> None:
-        if getattr(node, "type", None) == "page_link":
-            found.append(node.proto.page)
-        for child in getattr(node, "children", {}).values():
-            walk(child)
-
-    walk(at._tree)
-    return found
+    return [link.proto.page for link in at.page_link]
 
 
 def page_text(at: AppTest) -> str:

@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import download_html_report, wait_for_app
+from conftest import download_html_report, require, wait_for_app
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC_SHOTS = ROOT / "docs" / "screenshots"
@@ -94,7 +94,7 @@ def test_the_whole_journey(served_app, page, tmp_path, shots_dir):
     shoot(page, "04-costs", shots_dir)
 
     # Compare the two bundled local models: both answers stream in.
-    pytest.importorskip("llama_cpp", reason="the local extra is not installed")
+    require("llama_cpp")
     go(page, "Compare two models live")
     page.get_by_text("top picks").first.wait_for()  # the answers reached this page too
     page.get_by_role("button", name="Compare", exact=True).click()

@@ -16,13 +16,14 @@ import urllib.request
 from dataclasses import replace
 
 import pytest
+from conftest import require, wait_until
 
 from selector import local
 from selector.cli import main
 from selector.errors import SelectorError
 from selector.history import data_dir
 
-pytest.importorskip("llama_cpp", reason="the local extra is not installed: pip install -e '.[local]'")
+require("llama_cpp")
 
 
 @pytest.fixture
@@ -85,13 +86,13 @@ def test_server_starts_records_its_state_and_is_reused(own_servers):
 def test_a_dead_server_is_detected_and_the_next_call_restarts_it(own_servers):
     first = local.ensure_server("smollm2-135m-instruct")
     os.kill(first.pid, signal.SIGKILL)
-    deadline = time.monotonic() + 10
-    while _alive(first.pid):
-        if time.monotonic() > deadline:
-            pytest.fail(f"server {first.pid} outlived SIGKILL by 10 s")
+
+    def gone() -> bool:
         with contextlib.suppress(ChildProcessError):
             os.waitpid(first.pid, os.WNOHANG)
-        time.sleep(0.05)
+        return not _alive(first.pid)
+
+    wait_until(gone, 10, f"the killed server (pid {first.pid}) is still alive")
     status = {row["model"]: row for row in local.server_status()}
     assert status["smollm2-135m-instruct"]["running"] is False
     second = local.ensure_server("smollm2-135m-instruct")
@@ -185,11 +186,7 @@ def fake_server(tmp_path):
             env={**os.environ, local.DATA_DIR_ENV: str(directory or data_dir()), **starter_env},
         )
         procs.append(proc)
-        deadline = time.monotonic() + 10
-        while not local._is_our_server(proc.pid):
-            if time.monotonic() > deadline:
-                pytest.fail(f"the fake server {proc.pid} did not show its command line within 10 s")
-            time.sleep(0.05)
+        wait_until(lambda: local._is_our_server(proc.pid), 10, f"the fake server (pid {proc.pid}) never looked like one")
         return proc
 
     yield start

@@ -200,12 +200,7 @@ def test_benchmark_measurements_reach_the_recommendation_and_can_be_switched_off
 def test_results_offer_a_copy_link_and_explain_the_score(small_catalogue):
     at = submit(open_page())
     assert not at.exception
-    def nodes(node):
-        yield node
-        for child in getattr(node, "children", {}).values():
-            yield from nodes(child)
-
-    labels = [n.proto.popover.label for n in nodes(at._tree) if getattr(n, "type", None) == "popover"]
+    labels = [popover.proto.popover.label for popover in at.get("popover")]
     assert labels == ["Copy link"]
     assert at.code, "the link is shown in a code block, which has Streamlit's copy button"
     assert any("weighted average" in c.value and "0 (worst" in c.value for c in at.caption)

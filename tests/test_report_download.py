@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import streamlit.testing.v1.app_test as app_test_module
+from conftest import open_app_page
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
@@ -41,13 +42,7 @@ def served_bytes(managers: list[MediaFileManager], url: str) -> bytes:
 
 def open_with_answers() -> AppTest:
     """The page opened from a link carrying the support-bot answers (a recommendation is shown at once)."""
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.run()
-    at.switch_page(PAGE)
-    at.query_params.update(answers_to_query(load_answers(SUPPORT)))
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_app_page(PAGE, query=answers_to_query(load_answers(SUPPORT)))
 
 
 def test_downloads_are_built_only_when_asked(media):

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from catalogue_samples import bench
 from selector.answers import parse_answers
 from selector.catalogue import parse_catalogue
-from selector.errors import CatalogueError
+from selector.errors import AnswersError, CatalogueError
 from selector.report import prepare_report
 from selector.rules import NEGLIGIBLE_COST_USD, USE_CASE_RULES
 from selector.scoring import recommend
@@ -287,7 +287,7 @@ def test_nothing_fits_when_every_model_fails_twice():
 
 
 def test_bad_top_is_an_error():
-    with pytest.raises(Exception, match="top must be >= 1"):
+    with pytest.raises(AnswersError, match="top must be >= 1"):
         run(catalogue(model("a")), top=0)
 
 
