@@ -19,7 +19,7 @@ from typing import Annotated, Literal
 
 from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, Strict, ValidationError, field_validator, model_validator
 
-from selector.errors import CatalogueError, SelectorError
+from selector.errors import CatalogueError, SelectorError, unknown_id_message
 from selector.files import parse_yaml, read_text
 from selector.offers import Offer, load_price_map, offers_path_for, parse_offers, price_map_path
 
@@ -378,14 +378,6 @@ class Catalogue(BaseModel):
     def with_offers(self, offers: dict[str, tuple[Offer, ...]], offers_path: str | None = None) -> Catalogue:
         """The same models with these offers attached."""
         return Catalogue(models=self.models, path=self.path, offers=offers, offers_path=offers_path)
-
-
-def unknown_id_message(model_id: str, known: list[str]) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(model_id, known, n=3, cutoff=0.5)
-    hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
-    return f"unknown model id {model_id!r}{hint}"
 
 
 def _field_path(parts: list) -> str:

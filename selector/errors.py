@@ -51,3 +51,12 @@ class BadResponse(ModelCallError):
 
 class ServerError(ModelCallError):
     """The server was reached and failed (HTTP 5xx)."""
+
+
+def unknown_id_message(model_id: str, known: list[str]) -> str:
+    """"unknown model id 'x'; did you mean 'y'?": the one wording for a model id nobody knows."""
+    import difflib
+
+    close = difflib.get_close_matches(model_id, known, n=3, cutoff=0.5)
+    hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+    return f"unknown model id {model_id!r}{hint}"

@@ -21,11 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from selector.errors import CatalogueError, SelectorError
+from selector.errors import CatalogueError, SelectorError, unknown_id_message
 
 if TYPE_CHECKING:
     from selector.catalogue import Model
-    from selector.costs import Traffic
 
 PRICE_MAP_FILE = "model_prices_and_context_window_backup.json"
 OFFERS_FILE = "offers.yaml"  # next to the catalogue file
@@ -222,8 +221,6 @@ def parse_offers(data: object, model_ids: list[str], price_map: dict[str, dict],
     offers: dict[str, tuple[Offer, ...]] = {}
     for model_id, keys in data.items():
         if model_id not in known:
-            from selector.catalogue import unknown_id_message
-
             problems.append(f"{label}: {unknown_id_message(str(model_id), model_ids)} (not in {catalogue_label})")
             continue
         if keys is None:
@@ -255,60 +252,6 @@ def parse_offers(data: object, model_ids: list[str], price_map: dict[str, dict],
 # --- pricing policy --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class OfferChoice:
-    """The offer a policy picked (None: none fits, or the caller self-hosts) and why, in one line."""
-
-    policy: str
-    offer: Offer | None
-    usd_per_request: float | None
-    monthly_usd: float | None
-    basis: str            # the reason for the choice, or why there is none
-    considered: int = 0   # live offers that met the need
-
-    @property
-    def chosen(self) -> bool:
-        return self.offer is not None
-
-
-def check_policy(policy: str) -> str:
-    """The policy, or SelectorError naming the accepted forms."""
-    policy = (policy or "").strip()
-    if policy in ("cheapest", "median", "self_host") or (policy.startswith("provider:") and policy[9:].strip()):
-        return policy
-    raise SelectorError(f"pricing policy {policy!r} is not one of {', '.join(POLICIES)}")
-
-
-def offer_request_cost_usd(offer: Offer, model: Model, traffic: Traffic) -> float | None:
-    """One average request at the offer's price, by costs.request_cost_usd's rules (None without a price)."""
-    from selector.costs import billed_output_tokens
-
-    if not offer.has_price:
-        return None
-    cached_price = offer.cached_input_usd_per_mtok
-    if cached_price is None:
-        cached_price = offer.input_usd_per_mtok  # no cache discount in the map: pay the full price
-    cached = traffic.input_tokens * traffic.cached_input_share
-    fresh = traffic.input_tokens - cached
-    output = billed_output_tokens(model, traffic)
-    return (fresh * offer.input_usd_per_mtok + cached * cached_price
-            + output * offer.output_usd_per_mtok) / TOKENS_PER_MTOK
-
-
-def _request_costs(offers: list[Offer], model: Model, traffic: Traffic) -> list[float]:
-    """offer_request_cost_usd for many priced offers of one model, the traffic's shares worked out once."""
-    from selector.costs import billed_output_tokens
-
-    cached = traffic.input_tokens * traffic.cached_input_share
-    fresh = traffic.input_tokens - cached
-    output = billed_output_tokens(model, traffic)
-    return [
-        (fresh * o.input_usd_per_mtok + cached * (o.cached_input_usd_per_mtok if o.cached_input_usd_per_mtok is not None
-                                                   else o.input_usd_per_mtok) + output * o.output_usd_per_mtok) / TOKENS_PER_MTOK
-        for o in offers
-    ]
-
-
 def price_rows(offers: tuple[Offer, ...]) -> tuple[tuple, ...]:
     """Per offer (input, output, cached-input price, context, key, offer), cached input at the full
     price where the map gives none: the numbers cheapest_live_offer reads, unpacked once."""
@@ -318,98 +261,6 @@ def price_rows(offers: tuple[Offer, ...]) -> tuple[tuple, ...]:
          o.context_tokens, o.key, o)
         for o in offers
     )
-
-
-def cheapest_live_offer(
-    model: Model, rows: tuple[tuple, ...], traffic: Traffic, need_context: int | None, modalities: list[str] | None,
-) -> tuple[Offer, float, int] | None:
-    """choose_offer's "cheapest" for live offers given as price_rows(), without building the choice:
-    (offer, cost per request, offers that met the need), or None when none meets it. Same order
-    (cost, then key) as choose_offer. Kept lean: the engine calls it for every open model."""
-    from selector.costs import billed_output_tokens
-
-    own_context = model.context_tokens or 0
-    extra = [m for m in modalities or () if m != "text"]
-    cached = traffic.input_tokens * traffic.cached_input_share
-    fresh = traffic.input_tokens - cached
-    output = billed_output_tokens(model, traffic)
-    need = need_context or 0
-    best = None
-    best_cost = best_key = 0.0
-    considered = 0
-    for pin, pout, pcached, context, key, offer in rows:
-        if (own_context if context is None else context) < need:
-            continue
-        if extra and not all(offer.accepts(m, model) for m in extra):
-            continue
-        considered += 1
-        cost = fresh * pin + cached * pcached + output * pout
-        if best is None or cost < best_cost or (cost == best_cost and key < best_key):
-            best, best_cost, best_key = offer, cost, key
-    return None if best is None else (best, best_cost / TOKENS_PER_MTOK, considered)
-
-
-def _provider_matches(offer: Offer, name: str) -> bool:
-    """'bedrock' names every Bedrock API (bedrock, bedrock_converse...), 'vertex_ai' every Vertex one."""
-    return offer.provider == name or offer.provider.startswith(name + "_") or offer.provider.startswith(name + "-")
-
-
-def choose_offer(
-    model: Model,
-    offers: tuple[Offer, ...] | list[Offer],
-    traffic: Traffic,
-    policy: str = "cheapest",
-    *,
-    need_context: int | None = None,
-    modalities: list[str] | tuple[str, ...] | None = None,
-    today: dt.date,
-) -> OfferChoice:
-    """Pick the offer that prices `model` for `traffic` under `policy` (pure; see POLICIES).
-
-    Only live offers count whose context window (the model's where the map gives none) holds
-    `need_context` and that accept every modality in `modalities`.
-    """
-    from selector.costs import DAYS_PER_MONTH
-
-    policy = check_policy(policy)
-    if policy == "self_host":
-        return OfferChoice(policy, None, None, None, "self-hosted: no hosted offer is used")
-    live = [o for o in offers if o.is_live(today)]
-    if not live:
-        why = "no offer is listed" if not offers else f"none of its {len(offers)} offers is live on {today}"
-        return OfferChoice(policy, None, None, None, f"{why} for {model.id}")
-    fitting = live
-    if need_context is not None:
-        fitting = [o for o in fitting if (o.usable_context(model) or 0) >= need_context]
-    for modality in modalities or ():
-        fitting = [o for o in fitting if o.accepts(modality, model)]
-    if not fitting:
-        needs = [f"{need_context:,} tokens of context"] if need_context is not None else []
-        needs += [f"{m} input" for m in modalities or () if m != "text"]
-        return OfferChoice(policy, None, None, None,
-                           f"none of {len(live)} live offers meets the need ({', '.join(needs) or 'none'})")
-    if policy.startswith("provider:"):
-        name = policy.split(":", 1)[1].strip()
-        named = [o for o in fitting if _provider_matches(o, name)]
-        if not named:
-            providers = ", ".join(sorted({o.provider for o in fitting}))
-            return OfferChoice(policy, None, None, None,
-                               f"no live offer from {name} meets the need (offered by: {providers})")
-        fitting = named
-    costed = sorted(zip(_request_costs(fitting, model, traffic), fitting), key=lambda pair: (pair[0], pair[1].key))
-    if policy == "median":
-        per_request, offer = costed[(len(costed) - 1) // 2]  # the lower median: a real offer, never an average
-        how = f"median of {len(costed)} live offers"
-    elif policy == "cheapest":
-        per_request, offer = costed[0]
-        how = f"cheapest of {len(costed)} live offers"
-    else:
-        per_request, offer = costed[0]
-        how = f"{offer.provider}, as asked" + (f" (cheapest of its {len(costed)} offers)" if len(costed) > 1 else "")
-    monthly = per_request * traffic.requests_per_day * DAYS_PER_MONTH
-    variant = f" ({offer.variant})" if offer.variant else ""
-    basis = f"{how}: {offer.provider}{variant} at {offer.price_text}"
-    return OfferChoice(policy, offer, per_request, monthly, basis, considered=len(costed))
 
 
 def price_spread(offers: tuple[Offer, ...] | list[Offer], today: dt.date) -> dict[str, dict[str, float | None]]:

@@ -163,7 +163,7 @@ def prices_for(target, catalogue=None, today: dt.date | None = None) -> tuple[fl
         return target.input_usd_per_mtok, target.output_usd_per_mtok, where
     if catalogue is not None and target.catalogue_id in getattr(catalogue, "by_id", {}):
         from selector.costs import Traffic
-        from selector.offers import choose_offer
+        from selector.offer_pricing import choose_offer
 
         model = catalogue.by_id[target.catalogue_id]
         choice = choose_offer(model, catalogue.offers_for(model.id), Traffic(), "cheapest",

@@ -17,7 +17,7 @@ from selector import performance as perf
 from selector.answers import Answers
 from selector.catalogue import Catalogue, Model
 from selector.costs import DAYS_PER_MONTH, SelfHostAssumptions, Traffic, monthly_cost_usd
-from selector.offers import cheapest_live_offer, choose_offer
+from selector.offer_pricing import cheapest_live_offer, choose_offer
 
 # Thinking effort chosen automatically: the least a model allows when speed matters, else these.
 AUTO_EFFORT_FOR_QUALITY = "high"  # reasoning and code, with no latency target

@@ -242,7 +242,8 @@ def is_broad(handler: ast.ExceptHandler) -> bool:
 
 
 def logs_traceback(call: ast.Call) -> bool:
-    """log.exception(...), or any level of a logger with exc_info=..."""
+    """log.exception(...), or any level of a logger with exc_info=... or with the scrubbed traceback as an
+    argument (selector.live.errors.scrubbed_traceback: the traceback as text with every key removed)."""
     func = call.func
     if not (isinstance(func, ast.Attribute) and func.attr in LOG_LEVELS):
         return False
@@ -250,8 +251,10 @@ def logs_traceback(call: ast.Call) -> bool:
     if isinstance(receiver, ast.Call):  # logging.getLogger(__name__).exception(...)
         receiver = receiver.func.value if isinstance(receiver.func, ast.Attribute) else receiver.func
     name = receiver.attr if isinstance(receiver, ast.Attribute) else getattr(receiver, "id", "")
+    scrubbed = any(isinstance(node, ast.Call) and getattr(node.func, "id", "") == "scrubbed_traceback"
+                   for arg in call.args for node in ast.walk(arg))
     return bool(LOGGER_NAMES.match(name)) and (
-        func.attr == "exception" or any(k.arg == "exc_info" for k in call.keywords))
+        func.attr == "exception" or scrubbed or any(k.arg == "exc_info" for k in call.keywords))
 
 
 def handles_properly(handler: ast.ExceptHandler) -> bool:
@@ -267,6 +270,7 @@ def test_the_handler_check_tells_logged_from_swallowed():
     assert handles_properly(handler("except Exception as e:\n    logger.warning('x', exc_info=True)"))
     assert handles_properly(handler("except BaseException:\n    cleanup()\n    raise"))
     assert handles_properly(handler("except Exception as e:\n    raise SelectorError(str(e)) from e"))
+    assert handles_properly(handler("except Exception as e:\n    log.error('x\\n%s', scrubbed_traceback(e, keys))"))
     assert not handles_properly(handler("except Exception:\n    pass"))
     assert not handles_properly(handler("except Exception as e:\n    log.warning('x %s', e)"))
     assert not handles_properly(handler("except Exception as e:\n    print(e)"))

@@ -16,9 +16,9 @@ from catalogue_samples import entry, write_catalogue
 from selector.catalogue import load_catalogue, parse_catalogue
 from selector.costs import DAYS_PER_MONTH, Traffic, request_cost_usd
 from selector.errors import CatalogueError, SelectorError
+from selector.offer_pricing import choose_offer
 from selector.offers import (
     Offer,
-    choose_offer,
     litellm_model_string,
     load_price_map,
     parse_offers,

@@ -388,7 +388,8 @@ class _Pump:
             if not self._closed.is_set():
                 self.events.put(("error", exc))
             else:  # the reader gave up on this attempt (deadline, stop): its late error changes nothing
-                log.debug("live: a closed attempt of %s ended with %s", self.target.spec, type(exc).__name__)
+                log.debug("live: a closed attempt of %s ended with:\n%s", self.target.spec,
+                          scrubbed_traceback(exc, [self.api_key]))
 
     def close(self) -> None:
         """Stop reading: close the response so a blocked read ends, and drop whatever comes later."""

@@ -108,7 +108,7 @@ def _offer_target(spec: str, catalogue, model_id: str, provider: str | None = No
     import datetime as dt
 
     from selector.costs import Traffic
-    from selector.offers import choose_offer
+    from selector.offer_pricing import choose_offer
 
     model = catalogue.by_id[model_id]
     offers = catalogue.offers_for(model_id)
