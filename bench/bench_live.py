@@ -49,7 +49,7 @@ def run() -> dict:
     previous = os.environ.get("SELECTOR_DATA_DIR")
     with tempfile.TemporaryDirectory(prefix="bench-live-") as data:
         os.environ["SELECTOR_DATA_DIR"] = data
-        from selector import local
+        from selector.live import servers as local
         from selector.live import CallSettings, compare, resolve_model, run_side
 
         try:

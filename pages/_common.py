@@ -8,7 +8,7 @@ from pages._text import as_text, show_error_and_stop, without_images  # noqa: F4
 from selector.answers import QUERY_KEYS, Answers, answers_from_query, answers_to_query, has_answers_in_query
 from selector.catalogue import Catalogue, load_catalogue
 from selector.errors import SelectorError
-from selector.local import stop_started_here_at_exit
+from selector.live.servers import stop_started_here_at_exit
 
 # Every page imports this module, so this runs once per app process: the llama.cpp servers any page
 # starts (compare, benchmark, routing...) are stopped when the app exits, Ctrl-C and SIGTERM included.

@@ -8,11 +8,12 @@ from typing import get_args
 import streamlit as st
 
 from pages._common import as_text, show_error_and_stop, without_images
-from selector import local
+from selector.live import servers as local
 from selector.answers import UseCase
 from selector.errors import SelectorError
 from selector.history import open_history
-from selector.live import SIDES, LiveRun, metrics_line, provider_key_name
+from selector.formatting import call_metrics_line
+from selector.live import SIDES, LiveRun, provider_key_name
 
 CUSTOM = "Custom OpenAI-compatible endpoint"
 LITELLM_STRING = "Other LiteLLM model string"
@@ -91,7 +92,7 @@ def show_answers(live: LiveRun, hide_names: bool) -> None:
             st.markdown(without_images(res.text) if res.text else "*(no text)*")
             if res.error:
                 st.error(as_text(res.error), icon=":material/error:")
-            st.caption(metrics_line(res, show_cost=not hide_names))  # a $0 cost would give a local model away
+            st.caption(call_metrics_line(res, show_cost=not hide_names))  # a $0 cost would give a local model away
     st.caption(f"Wall time for both: {live.wall_s:.2f} s (the two run at the same time)"
                if live.wall_s is not None else "")
 

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 import streamlit as st
 
 from pages._text import show_error_and_stop
-from selector.callable_models import callable_models
+from selector.live import callable_models
 from selector.catalogue import Catalogue
 from selector.formatting import (  # noqa: F401  (re-exported: the pages' one formatter)
     UNKNOWN,

@@ -42,7 +42,7 @@ else:
         st.caption("Your recommendation's top picks: " + ", ".join(f"**{p.model.name}**" for p in picks)
                    + ". Choose them below (a provider's model needs its API key) or keep the offline pair.")
 
-options = callable_models(catalogue)
+options = {label: model_id for model_id, label in callable_models(catalogue).items()}  # label -> id
 col_a, col_b = st.columns(2)
 spec_a, base_a = pick_model("a", col_a, options)
 spec_b, base_b = pick_model("b", col_b, options)

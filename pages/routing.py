@@ -10,7 +10,7 @@ from pages._display import run_in_background, wait_for
 from pages._widgets import api_keys_sidebar, money, percent, pick_model, prompt_file, resolved
 from selector import benchmark, routing
 from selector.errors import SelectorError
-from selector.callable_models import priced_models
+from selector.live import priced_models
 from selector.explore import routing_defaults
 from selector.history import open_history
 from selector.live import resolve_model

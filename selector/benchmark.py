@@ -31,6 +31,7 @@ from typing import Any, Callable, Sequence
 
 from selector.costs import DAYS_PER_MONTH, Traffic
 from selector.errors import SelectorError
+from selector.formatting import known
 from selector.scrub import register_secret, scrub_value
 
 log = logging.getLogger(__name__)
@@ -366,19 +367,15 @@ def paired_comparisons(run: BenchmarkRun) -> list:
     return out
 
 
-def _fmt(value, spec: str, prefix: str = "") -> str:
-    return "unknown" if value is None else f"{prefix}{value:{spec}}"
-
-
 def summary_rows(run: BenchmarkRun, traffic: Traffic | None = None) -> list[dict[str, str]]:
     """The per-model summary as display rows (unknown figures say so, never 0)."""
     return [{
         "Model": s.label, "Success": f"{s.succeeded}/{s.rows}",
-        "Latency p50 (s)": _fmt(s.latency_p50_s, ".2f"), "Latency p95 (s)": _fmt(s.latency_p95_s, ".2f"),
-        "TTFT p50 (s)": _fmt(s.ttft_p50_s, ".2f"), "TTFT p95 (s)": _fmt(s.ttft_p95_s, ".2f"),
-        "Output tokens (mean)": _fmt(s.output_tokens_mean, ".1f"),
-        "Cost / request": _fmt(s.cost_per_request_usd, ".6f", "$"),
-        "Monthly at your traffic": _fmt(s.monthly_cost_usd, ",.2f", "$"),
+        "Latency p50 (s)": known(s.latency_p50_s, ".2f"), "Latency p95 (s)": known(s.latency_p95_s, ".2f"),
+        "TTFT p50 (s)": known(s.ttft_p50_s, ".2f"), "TTFT p95 (s)": known(s.ttft_p95_s, ".2f"),
+        "Output tokens (mean)": known(s.output_tokens_mean, ".1f"),
+        "Cost / request": known(s.cost_per_request_usd, ".6f", "$"),
+        "Monthly at your traffic": known(s.monthly_cost_usd, ",.2f", "$"),
         "Quality": "no expected answers" if s.quality is None else f"{s.quality:.0%} ({s.passed}/{s.checked})",
     } for s in run.summaries(traffic)]
 
@@ -521,7 +518,7 @@ class BenchmarkJob:
         }
 
     def _start_local_servers(self) -> None:
-        from selector.local import ensure_server
+        from selector.live.servers import ensure_server
 
         for alias in dict.fromkeys(t.local_alias for t in [*self.targets, self.judge] if t is not None and t.local_alias):
             ensure_server(alias)
@@ -677,7 +674,7 @@ class MeasuredFigures:
 
 def measured_figures(history, limit_runs: int = 50) -> dict[str, MeasuredFigures]:
     """Catalogue id -> figures from the most recent finished benchmark run that measured it."""
-    from selector.local import LOCAL_MODELS
+    from selector.live.servers import LOCAL_MODELS
 
     out: dict[str, MeasuredFigures] = {}
     for info in history.list_benchmarks(limit=limit_runs):  # newest first

@@ -88,9 +88,10 @@ def cmd_recommend(args: argparse.Namespace) -> int:
 def cmd_compare(args: argparse.Namespace) -> int:
     import json
 
+    from selector.formatting import call_metrics_line
     from selector.history import open_history
     from selector.live import CallSettings, compare
-    from selector.local import ensure_server
+    from selector.live.servers import ensure_server
 
     settings = CallSettings(
         max_tokens=args.max_tokens, temperature=args.temperature, system=args.system, timeout_s=args.timeout,
@@ -117,13 +118,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
             say(res.text if res.text else "(no text)")
             if res.error:
                 say(f"error: {res.error}")
-            ttft = "unknown" if res.ttft_s is None else f"{res.ttft_s:.2f} s"
-            latency = "unknown" if res.latency_s is None else f"{res.latency_s:.2f} s"
-            speed = "unknown" if res.tokens_per_s is None else f"{res.tokens_per_s:.1f} tok/s"
-            cost = "unknown" if res.cost_usd is None else f"${res.cost_usd:.6f}"
-            tokens = "unknown" if res.output_tokens is None else str(res.output_tokens)
-            say(f"-- ttft {ttft}, total {latency}, {tokens} output tokens, {speed}, cost {cost}, "
-                f"finish {res.finish_reason or 'unknown'}")
+            say(f"-- {call_metrics_line(res)}")
             say()
         say(f"wall time {result.wall_s:.2f} s")
     if args.json:  # the text output already shows each side's error
@@ -172,9 +167,7 @@ def _bench_preflight(args: argparse.Namespace, rows, targets, settings, judge):
 def _print_bench_summary(run, rows, targets, traffic) -> None:
     """Each model's latency, cost and quality, then the paired comparisons, as lines of text."""
     from selector import benchmark
-
-    def fmt(value, spec: str, unit: str = "") -> str:
-        return "unknown" if value is None else f"{value:{spec}}{unit}"
+    from selector.formatting import known as fmt
 
     print(f"{len(rows)} prompts x {len(targets)} models, {run.status} in {run.wall_s:.1f} s"
           + (f" (history run {run.run_id})" if run.run_id else ""))
@@ -273,7 +266,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_local(args: argparse.Namespace) -> int:
     import json
 
-    from selector import local
+    from selector.live import servers as local
 
     if args.model is not None:
         local.get_local_model(args.model)  # an unknown name is bad input, named before anything runs

@@ -25,12 +25,19 @@ def money(value: float | None, digits: int = 2) -> str:
     return known(value, f",.{digits}f", prefix="$")
 
 
+def money_rounded(value: float | None) -> str:
+    """Dollars without cents from $10 up: $1,234, $9.50 (monthly figures in sentences)."""
+    if is_unknown(value):
+        return UNKNOWN
+    return f"${value:,.0f}" if value >= 10 else f"${value:,.2f}"
+
+
 def seconds(value: float | None, digits: int = 2) -> str:
     return known(value, f".{digits}f", " s")
 
 
-def milliseconds(value: float | None) -> str:
-    return known(value, ",.0f", " ms")
+def milliseconds(value: float | None, unit: str = " ms") -> str:
+    return known(value, ",.0f", unit)
 
 
 def tokens(value: float | None, unit: str = " tokens") -> str:

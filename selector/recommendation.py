@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 from selector.answers import Answers
 from selector.catalogue import Model
+from selector.formatting import money_rounded as format_money
+from selector.formatting import milliseconds
 from selector.rules import LIFECYCLE_EXCLUSION_DAYS
 
 if TYPE_CHECKING:  # imported for annotations only: serving and capability import this module's peers
@@ -152,25 +154,17 @@ class Recommendation:
         return self.picks[1] if len(self.picks) > 1 else None
 
 
-def format_ms(value: float) -> str:
-    return f"{value:,.0f}"
 
 
 # --- explanations --------------------------------------------------------------------------------
-
-
-def format_money(value: float | None) -> str:
-    if value is None:
-        return "unknown"
-    return f"${value:,.0f}" if value >= 10 else f"${value:,.2f}"
 
 
 def _latency_text(latency: Latency | None) -> str:
     if latency is None:
         return "unknown"
     if latency.p50_ms == latency.p95_ms:
-        return f"about {format_ms(latency.p95_ms)} ms"
-    return f"{format_ms(latency.p95_ms)} ms (median {format_ms(latency.p50_ms)} ms)"
+        return f"about {milliseconds(latency.p95_ms)}"
+    return f"{milliseconds(latency.p95_ms)} (median {milliseconds(latency.p50_ms)})"
 
 
 def lifecycle_warning(model: Model, catalogue_date: dt.date | None, models: dict[str, Model]) -> str | None:

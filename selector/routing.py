@@ -272,7 +272,7 @@ def _priced_costs(share_simple: float, cheap: str, strong: str, traffic: Traffic
 def catalogue_prices(models: Sequence[str], catalogue, traffic: Traffic) -> dict[str, float | None]:
     """model -> cost of one request at the traffic's token counts (None when unknown; local models cost 0)."""
     from selector.costs import request_cost_usd
-    from selector.local import LOCAL_MODELS
+    from selector.live.servers import LOCAL_MODELS
 
     out: dict[str, float | None] = {}
     for spec in models:
@@ -289,7 +289,7 @@ def catalogue_prices(models: Sequence[str], catalogue, traffic: Traffic) -> dict
 
 def _deployment(target, tags: list[str]) -> dict[str, Any]:
     from selector.history import safe_url
-    from selector.local import HOST, LOCAL_MODELS
+    from selector.live.servers import HOST, LOCAL_MODELS
 
     params: dict[str, Any] = {"model": target.litellm_model}
     if target.local_alias:

@@ -19,7 +19,7 @@ def local_servers(tmp_path_factory):
     calling `base_url[alias]` as a custom OpenAI-compatible endpoint.
     """
     require("llama_cpp")
-    from selector import local
+    from selector.live import servers as local
 
     data = tmp_path_factory.mktemp("local-servers")
     with _data_dir(data), ThreadPoolExecutor(len(local.LOCAL_MODELS)) as pool:  # both start at once

@@ -13,7 +13,7 @@ import time
 import pytest
 from conftest import ROOT, free_port, require, wait_healthy
 
-from selector import local
+from selector.live import servers as local
 
 pytestmark = [pytest.mark.browser, pytest.mark.local_models]
 

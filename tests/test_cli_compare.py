@@ -101,7 +101,7 @@ def test_the_module_entry_point_prints_text_and_exits_0(local_servers):
 
 @pytest.mark.local_models
 def test_servers_started_by_a_command_are_announced_and_left_for_reuse(capsys):
-    from selector import local
+    from selector.live import servers as local
 
     try:
         code = main(["compare", "--a", "smollm2-135m-instruct", "--b", "smollm2-135m-instruct",

@@ -149,7 +149,7 @@ def test_a_local_server_note_shows_once_and_never_in_blind_mode(shared_servers, 
     """E.g. "default port taken": said once per session, and never in blind mode (it names the model)."""
     import dataclasses
 
-    import selector.local as local
+    import selector.live.servers as local
 
     real = local.ensure_server
 

@@ -43,9 +43,9 @@ def test_the_one_side_metrics_line():
 
 
 def test_the_callable_models_start_with_the_offline_pair_and_leave_out_retired_ones():
-    from selector.callable_models import callable_models, priced_models
+    from selector.live import callable_models, priced_models
     from selector.catalogue import load_catalogue
-    from selector.local import LOCAL_MODELS
+    from selector.live.servers import LOCAL_MODELS
 
     catalogue = load_catalogue()
     labels = callable_models(catalogue)

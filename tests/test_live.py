@@ -11,7 +11,7 @@ import pytest
 
 from local_servers import local_servers  # noqa: F401  (session fixture)
 from scripted_caller import scripted
-from selector import local
+from selector.live import servers as local
 from selector.errors import SelectorError
 from selector.history import data_dir, open_history
 from selector.live import (

@@ -18,7 +18,7 @@ from dataclasses import replace
 import pytest
 from conftest import require, wait_until
 
-from selector import local
+from selector.live import servers as local
 from selector.cli import main
 from selector.errors import SelectorError
 from selector.history import data_dir
@@ -276,8 +276,8 @@ def test_cli_local_serve_refuses_a_port_out_of_range(port, capsys):
 def test_the_module_imports_without_fcntl_as_on_windows():
     """No POSIX-only import at the top: on Windows `import fcntl` fails, which once broke every page."""
     code = ("import sys; sys.modules['fcntl'] = None; sys.modules['termios'] = None\n"
-            "import selector.local, selector.logs, selector.store.store\n"
-            "assert 'fcntl' not in dir(selector.local)\nprint('imported')")
+            "import selector.live.servers, selector.logs, selector.store.store\n"
+            "assert 'fcntl' not in dir(selector.live.servers)\nprint('imported')")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0 and done.stdout.strip() == "imported", done.stderr
 
@@ -305,7 +305,7 @@ def test_a_lock_held_by_another_program_is_a_clear_error_after_a_bounded_wait(mo
 def test_two_programs_asking_at_once_end_with_one_server(own_servers):
     """What the app and a CLI (or the test process) sharing a data directory do: one starts the server,
     the other waits for that start instead of starting or stopping a second one."""
-    code = ("from selector import local; i = local.ensure_server('smollm2-135m-instruct'); "
+    code = ("from selector.live import servers as local; i = local.ensure_server('smollm2-135m-instruct'); "
             "print(i.pid, i.started_here)")
     procs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               text=True) for _ in range(2)]

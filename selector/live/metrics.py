@@ -52,23 +52,3 @@ def fill_cost(result, target, litellm) -> None:
     if target.input_usd_per_mtok is not None and target.output_usd_per_mtok is not None:
         cost = (result.input_tokens * target.input_usd_per_mtok + result.output_tokens * target.output_usd_per_mtok) / 1e6
         result.cost_usd, result.cost_source = round(cost, 8), "catalogue"
-
-
-def metrics_line(res, show_cost: bool = True) -> str:
-    """One side's numbers in one line: first token, total, tokens, speed, cost (optional) and finish reason."""
-    def fmt(value, unit="", digits=2):
-        return "unknown" if value is None else f"{value:.{digits}f}{unit}"
-
-    tokens = "unknown" if res.output_tokens is None else f"{res.output_tokens}" + (
-        " (counted)" if res.output_tokens_counted else "")
-    if res.cost_usd is None:
-        cost = "cost unknown"
-    elif res.cost_source == "local":
-        cost = "$0 (runs on this machine)"
-    else:
-        cost = f"${res.cost_usd:.6f} ({res.cost_source} prices)"
-    parts = [f"first token {fmt(res.ttft_s, ' s')}", f"total {fmt(res.latency_s, ' s')}", f"{tokens} output tokens",
-             fmt(res.tokens_per_s, " tok/s", 1)]
-    if show_cost:  # in blind mode a $0 cost would give the local model away
-        parts.append(cost)
-    return " · ".join(parts + [f"finish: {res.finish_reason or 'unknown'}"])

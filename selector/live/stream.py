@@ -353,7 +353,7 @@ class _Pump:
         self.events.put(("key", key))
         api_base = self.target.api_base
         if self.target.local_alias:
-            from selector.local import ensure_server
+            from selector.live.servers import ensure_server
 
             api_base = ensure_server(self.target.local_alias).base_url
             self.events.put(("base", api_base))

@@ -38,7 +38,7 @@ class Target:
 
 def resolve_model(spec: str, api_base: str | None = None, catalogue=None) -> Target:
     """Turn a model name into a Target; SelectorError when it cannot be called."""
-    from selector.local import LOCAL_MODELS
+    from selector.live.servers import LOCAL_MODELS
 
     spec = (spec or "").strip()
     if not spec:
@@ -162,9 +162,17 @@ def _default_catalogue():
 
 
 def callable_models(catalogue) -> dict[str, str]:
-    """Picker label -> model name for every model that can be called live: the bundled ones first."""
-    from selector.local import LOCAL_MODELS
+    """Model id -> picker label for every model that can be called live: the bundled offline models first,
+    then every current catalogue model with a LiteLLM id."""
+    from selector.live.servers import LOCAL_MODELS  # the bundled models' registry (no server is started)
 
-    options = {f"{m.name} — offline": alias for alias, m in LOCAL_MODELS.items()}
-    return options | {f"{m.name} ({m.provider})": m.id for m in catalogue.models
-                      if m.litellm_id and m.id not in LOCAL_MODELS and not m.is_retired}
+    labels = {alias: f"{model.name} — offline" for alias, model in LOCAL_MODELS.items()}
+    return labels | {m.id: f"{m.name} ({m.provider})" for m in catalogue.models
+                     if m.litellm_id and not m.is_retired and m.id not in LOCAL_MODELS}
+
+
+def priced_models(catalogue) -> list[str]:
+    """Ids of current models with a known cost per call (an API price, or a bundled model: free on this machine)."""
+    from selector.live.servers import LOCAL_MODELS
+
+    return [m.id for m in catalogue.models if not m.is_retired and (m.has_api_price or m.id in LOCAL_MODELS)]

@@ -12,6 +12,7 @@ import json
 import re
 
 from selector.errors import SelectorError
+from selector.formatting import known
 from selector.recommendation import format_money
 from selector.report.build import Report
 from selector.answers import Answers
@@ -55,7 +56,7 @@ def number(value: float | None, spec: str = ",.0f", unit: str = "") -> str:
 
 
 def money6(value: float | None) -> str:
-    return "unknown" if value is None else f"${value:.6f}"
+    return known(value, ".6f", prefix="$")
 
 
 def capability_text(estimate: CapabilityFacts | None) -> str:
