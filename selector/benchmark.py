@@ -374,8 +374,8 @@ def summary_rows(run: BenchmarkRun, traffic: Traffic | None = None) -> list[dict
         "Latency p50 (s)": known(s.latency_p50_s, ".2f"), "Latency p95 (s)": known(s.latency_p95_s, ".2f"),
         "TTFT p50 (s)": known(s.ttft_p50_s, ".2f"), "TTFT p95 (s)": known(s.ttft_p95_s, ".2f"),
         "Output tokens (mean)": known(s.output_tokens_mean, ".1f"),
-        "Cost / request": known(s.cost_per_request_usd, ".6f", "$"),
-        "Monthly at your traffic": known(s.monthly_cost_usd, ",.2f", "$"),
+        "Cost / request": known(s.cost_per_request_usd, ".6f", prefix="$"),
+        "Monthly at your traffic": known(s.monthly_cost_usd, ",.2f", prefix="$"),
         "Quality": "no expected answers" if s.quality is None else f"{s.quality:.0%} ({s.passed}/{s.checked})",
     } for s in run.summaries(traffic)]
 
