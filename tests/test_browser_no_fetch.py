@@ -10,6 +10,7 @@ import re
 from urllib.parse import urlencode, urlsplit
 
 import pytest
+from playwright.sync_api import expect
 from conftest import wait_for_app
 
 import fake_openai_server
@@ -96,7 +97,9 @@ def test_model_output_with_images_fetches_nothing(served_app, page, monkeypatch)
             for index, value in enumerate(values):
                 _fill(page, page.get_by_role("textbox", name=label).nth(index), value)
         compare = page.get_by_role("button", name=re.compile("^Compare")).first
-        page.wait_for_function("(b) => !b.disabled", arg=compare.element_handle(), timeout=180_000)
+        # A locator, not an element handle: a rerun can replace the button's node, and a handle would keep
+        # watching the detached (disabled) one.
+        expect(compare).to_be_enabled(timeout=180_000)
         compare.click()
         page.wait_for_function(
             "() => (document.body.innerText.match(/finish: /g) || []).length === 2", timeout=120_000
