@@ -1,4 +1,4 @@
-"""The compare page's pieces: model pickers, the key sidebar, starting local servers, the streamed
+"""The compare page's pieces: model pickers, starting local servers, the streamed
 answers and the vote. The page script only wires them together."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from selector.answers import UseCase
 from selector.errors import SelectorError
 from selector.history import open_history
 from selector.formatting import call_metrics_line
-from selector.live import SIDES, LiveRun, provider_key_name
+from selector.live import SIDES, LiveRun
 
 CUSTOM = "Custom OpenAI-compatible endpoint"
 LITELLM_STRING = "Other LiteLLM model string"
@@ -36,27 +36,6 @@ def pick_model(side: str, column, options: dict[str, str]) -> tuple[str, str | N
             return st.text_input("LiteLLM model string", placeholder="anthropic/claude-haiku-4-5",
                                  key=f"litellm_{side}"), None
         return options[choice], None
-
-
-def key_sidebar(targets) -> dict[str, str | None]:
-    """Password fields for the keys the picked models need, per side (empty: the environment's are used)."""
-    keys: dict[str, str | None] = {}
-    with st.sidebar:
-        st.subheader("API keys")
-        st.caption("Kept only in this browser session: never saved, logged or put in a URL. "
-                   "Keys in the environment or .streamlit/secrets.toml are used when these are empty.")
-        for side in SIDES:
-            target = targets[side] if targets else None
-            name = provider_key_name(target) if target else None
-            if name:
-                keys[side] = st.text_input(name, type="password", key=f"key_{name}") or None
-            elif target and target.api_base:
-                keys[side] = st.text_input(f"Key for {target.api_base} (if it needs one)", type="password",
-                                           key=f"key_url_{side}") or None
-        picked = list((targets or {}).values())
-        if not any(t.needs_key for t in picked) and not any(t.api_base for t in picked):
-            st.write("The picked models run on this machine: no key needed.")
-    return keys
 
 
 def start_local_servers(targets, blind: bool = False) -> None:

@@ -8,7 +8,8 @@ from pages._common import (
     person_name,
     show_error_and_stop,
 )
-from pages._compare_view import key_sidebar, pick_model, show_answers, start_local_servers, vote_section
+from pages._widgets import api_keys_sidebar
+from pages._compare_view import pick_model, show_answers, start_local_servers, vote_section
 from pages._report import remember_run
 from selector.errors import SelectorError
 from selector.history import open_history
@@ -62,7 +63,7 @@ try:
 except SelectorError as exc:
     targets = None
     st.warning(as_text(str(exc)))  # echoes the model string typed or linked
-keys = key_sidebar(targets)
+keys = api_keys_sidebar(targets or {})  # side -> typed key (None: the environment's)
 
 if targets is not None and any(not t.local_alias for t in targets.values()):
     from selector.preflight import preflight

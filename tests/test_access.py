@@ -2,7 +2,7 @@
 
 import pytest
 
-from selector.access import env_keys_allowed, team_mode
+from selector.live.keys import env_keys_allowed, team_mode
 
 
 @pytest.mark.parametrize("environ, allowed", [
