@@ -9,31 +9,34 @@ in one table), `metrics` (tokens, speed, cost; the one-line summary is selector.
 LiteLLM is imported lazily (about 3 s), only by this package.
 """
 
-from selector.errors import BadResponse, ServerError
-from selector.live.caller import current_caller, import_litellm, use_caller
-from selector.live.errors import ERROR_KINDS, classify, map_error
-from selector.live.keys import env_keys_allowed, find_api_key, provider_key_name, team_mode
-from selector.live.session import DEFAULT_PROMPT, HISTORY_ATTEMPTS, SIDES, Comparison, LiveRun, compare
-from selector.live.stream import (
-    CALL_DEADLINE_S,
-    CLI_KEYS,
-    FIRST_BACKOFF_S,
-    IDLE_DEADLINE_S,
-    MAX_ANSWER_BYTES,
-    MAX_RETRY_AFTER_S,
-    MAX_TOKENS_CAP,
-    CallSettings,
-    SideResult,
-    check_prompt,
-    run_side,
-)
-from selector.live.targets import Target, callable_models, priced_models, resolve_model
-from selector.scrub import scrub
+import importlib
 
-__all__ = [
-    "BadResponse", "CALL_DEADLINE_S", "CLI_KEYS", "CallSettings", "Comparison", "DEFAULT_PROMPT", "ERROR_KINDS",
-    "FIRST_BACKOFF_S", "HISTORY_ATTEMPTS", "IDLE_DEADLINE_S", "LiveRun", "MAX_ANSWER_BYTES", "MAX_RETRY_AFTER_S",
-    "MAX_TOKENS_CAP", "SIDES", "ServerError", "SideResult", "Target", "callable_models", "check_prompt", "classify",
-    "compare", "current_caller", "env_keys_allowed", "find_api_key", "import_litellm", "map_error", "priced_models",
-    "provider_key_name", "resolve_model", "run_side", "scrub", "team_mode", "use_caller",
-]
+# Each public name and the module that defines it. Imported on first use (PEP 562), so `from selector.live
+# import provider_key_name` (the report, the CLI's recommend) does not load streaming and sessions too.
+_WHERE = {
+    "selector.errors": ("BadResponse", "ServerError"),
+    "selector.live.caller": ("current_caller", "import_litellm", "use_caller"),
+    "selector.live.errors": ("ERROR_KINDS", "classify", "map_error"),
+    "selector.live.keys": ("env_keys_allowed", "find_api_key", "provider_key_name", "team_mode"),
+    "selector.live.session": ("DEFAULT_PROMPT", "HISTORY_ATTEMPTS", "SIDES", "Comparison", "LiveRun", "compare"),
+    "selector.live.stream": ("CALL_DEADLINE_S", "CLI_KEYS", "FIRST_BACKOFF_S", "IDLE_DEADLINE_S", "MAX_ANSWER_BYTES",
+                             "MAX_RETRY_AFTER_S", "MAX_TOKENS_CAP", "CallSettings", "SideResult", "check_prompt",
+                             "run_side"),
+    "selector.live.targets": ("Target", "callable_models", "priced_models", "resolve_model"),
+    "selector.scrub": ("scrub",),
+}
+_MODULE_OF = {name: module for module, names in _WHERE.items() for name in names}
+__all__ = sorted(_MODULE_OF)
+
+
+def __getattr__(name: str):
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module 'selector.live' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # the next lookup is a plain attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
