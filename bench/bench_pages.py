@@ -5,7 +5,8 @@ Serves the app with `streamlit run` on a free loopback port, drives Debian's chr
 finished and the page's content is drawn:
 - a switch from the sidebar to the Guide (a text page), the Costs page and the Explorer;
 - a questionnaire submit on "Get a recommendation" until the results show;
-- the first visit to every page, each in a fresh browser session.
+- the first visit to every page, each in a fresh browser session, and the same for a bare Streamlit page
+  (a title and one line) served with the app's config: the floor that Streamlit's frontend sets.
 Times are medians in ms; ratios are to the text page (the Guide), the goal being Costs <= 2x,
 submit <= 1x and every first visit <= 1 s on a quiet machine.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -54,17 +56,17 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def _served_app(data_dir: Path):
-    """`streamlit run app.py` on a free loopback port with its own data directory; yields the base URL."""
+def _served_app(data_dir: Path, script: str = "app.py", cwd: Path = ROOT):
+    """`streamlit run <script>` on a free loopback port with its own data directory; yields the base URL."""
     port = _free_port()
     env = dict(os.environ, SELECTOR_DATA_DIR=str(data_dir), LITELLM_LOCAL_MODEL_COST_MAP="True")
     env.pop("SELECTOR_DATABASE_URL", None)
     with open(data_dir / "streamlit.log", "w") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+            [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true",
              "--server.port", str(port), "--server.address", "127.0.0.1",
              "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
         )
         url = f"http://127.0.0.1:{port}"
         try:
@@ -180,6 +182,28 @@ def measure(url: str, browser) -> dict:
     }
 
 
+FLOOR_APP = 'import streamlit as st\n\nst.title("A bare Streamlit page")\nst.write("One line of text.")\n'
+
+
+def floor_ms(browser) -> float:
+    """The first visit to a bare Streamlit page (a title and a line of text) with the app's config, served
+    the same way: what loading Streamlit's own frontend costs on this machine, below which no page can go."""
+    with tempfile.TemporaryDirectory(prefix="bench-floor-") as tmp:
+        folder = Path(tmp)
+        (folder / "floor.py").write_text(FLOOR_APP)
+        shutil.copytree(ROOT / ".streamlit", folder / ".streamlit")
+        with _served_app(folder, "floor.py", folder) as url:
+            context = browser.new_context(viewport={"width": 1400, "height": 1000})
+            _visit(context, f"{url}/")  # the server's first run
+            context.close()
+            times = []
+            for _ in range(REPEATS):
+                context = browser.new_context(viewport={"width": 1400, "height": 1000})
+                times.append(_visit(context, f"{url}/"))
+                context.close()
+    return _ms(times)
+
+
 def run() -> dict:
     path = next((p for p in CHROMIUM_CANDIDATES if os.path.exists(p)), None)
     if path is None:
@@ -193,7 +217,11 @@ def run() -> dict:
             args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking"],
         )
         try:
-            return measure(url, browser)
+            figures = measure(url, browser)
+            floor = floor_ms(browser)
+            figures["first_visit_floor_ms"] = floor
+            figures["first_visit_ratio_to_floor"] = {p: round(v / floor, 2) for p, v in figures["first_visit_ms"].items()}
+            return figures
         finally:
             browser.close()
 
