@@ -1,7 +1,7 @@
 """How fast the app feels in a real browser: page switches, a questionnaire submit, first visits.
 
-Serves the app with `streamlit run` on a free loopback port, drives Debian's chromium with Playwright
-(as tests/conftest.py does) and times, from the click (or the navigation) until Streamlit's script has
+Serves the app with `streamlit run` on a free loopback port and drives chromium with Playwright
+(bench/served_app.py, as the browser tests do), and times, from the click (or the navigation) until Streamlit's script has
 finished and the page's content is drawn:
 - a switch from the sidebar to the Guide (a text page), the Costs page and the Explorer;
 - a questionnaire submit on "Get a recommendation" until the results show;
@@ -13,20 +13,14 @@ submit <= 1x and every first visit <= 1 s on a quiet machine.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import shutil
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM_CANDIDATES = ["/usr/lib/chromium/chromium", "/usr/bin/chromium"]
+from bench.served_app import CHROMIUM_ARGS, ROOT, browser_path, serve
+
 REPEATS = 3
 # url path -> sidebar label (app.py's st.Page titles)
 PAGES = {
@@ -47,48 +41,6 @@ DRAWN_JS = """() => {
 
 RESULTS_JS = """() => Array.from(document.querySelectorAll('[data-testid="stMain"] h2'))
   .some(h => h.innerText.trim() === 'Recommendation')"""
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextlib.contextmanager
-def _served_app(data_dir: Path, script: str = "app.py", cwd: Path = ROOT):
-    """`streamlit run <script>` on a free loopback port with its own data directory; yields the base URL."""
-    port = _free_port()
-    env = dict(os.environ, SELECTOR_DATA_DIR=str(data_dir), LITELLM_LOCAL_MODEL_COST_MAP="True")
-    env.pop("SELECTOR_DATABASE_URL", None)
-    with open(data_dir / "streamlit.log", "w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true",
-             "--server.port", str(port), "--server.address", "127.0.0.1",
-             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-            cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                        if resp.status == 200:
-                            break
-                except OSError:
-                    if time.monotonic() > deadline or proc.poll() is not None:
-                        raise RuntimeError(f"streamlit did not become healthy; see {data_dir / 'streamlit.log'}")
-                    time.sleep(0.3)
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-            subprocess.run([sys.executable, "-m", "selector", "local", "stop"], cwd=ROOT, env=env,
-                           capture_output=True, timeout=60, check=False)
 
 
 def _visit(context, url: str) -> float:
@@ -192,7 +144,7 @@ def floor_ms(browser) -> float:
         folder = Path(tmp)
         (folder / "floor.py").write_text(FLOOR_APP)
         shutil.copytree(ROOT / ".streamlit", folder / ".streamlit")
-        with _served_app(folder, "floor.py", folder) as url:
+        with serve(folder, "floor.py", folder) as url:
             context = browser.new_context(viewport={"width": 1400, "height": 1000})
             _visit(context, f"{url}/")  # the server's first run
             context.close()
@@ -205,17 +157,14 @@ def floor_ms(browser) -> float:
 
 
 def run() -> dict:
-    path = next((p for p in CHROMIUM_CANDIDATES if os.path.exists(p)), None)
+    path = browser_path()
     if path is None:
         return {"skipped": "chromium is not installed (apt-get install chromium)"}
     from playwright.sync_api import sync_playwright
 
-    with tempfile.TemporaryDirectory(prefix="bench-pages-") as tmp, _served_app(Path(tmp)) as url, \
+    with tempfile.TemporaryDirectory(prefix="bench-pages-") as tmp, serve(Path(tmp)) as url, \
             sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=path,
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking"],
-        )
+        browser = pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
         try:
             figures = measure(url, browser)
             floor = floor_ms(browser)

@@ -3,24 +3,22 @@ Streamlit caches, the one AppTest opener, waits that fail on timeout, a served a
 
 from __future__ import annotations
 
-import contextlib
 import glob
 import importlib.util
 import os
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bench import served_app as served_app_module
+from bench.served_app import free_port, is_healthy  # noqa: F401 (tests import free_port from here)
+from bench.served_app import serve as serve_app  # the app on a free port; fails naming its log
+
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
-DEBIAN_WRAPPER, DEBIAN_BINARY = Path("/usr/bin/chromium"), Path("/usr/lib/chromium/chromium")
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 # --- required features ---------------------------------------------------------------------------
@@ -42,9 +40,7 @@ def _find_llama_cpp() -> Any:
 
 
 def _find_chromium() -> str | None:
-    from selector.report import find_chromium  # the finder the PDF export uses: one place looks for chromium
-
-    return find_chromium()
+    return served_app_module.browser_path()  # the PDF export's finder: one place looks for chromium
 
 
 def _find_postgres() -> Path | None:
@@ -102,14 +98,6 @@ def wait_until(condition: Callable[[], Any], timeout_s: float, message: str, int
         time.sleep(interval_s)
 
 
-def is_healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-            return resp.status == 200
-    except OSError:
-        return False
-
-
 def wait_healthy(url: str, timeout_s: float = 60, log: Path | None = None) -> None:
     """Wait for a Streamlit server's /_stcore/health; fail the test (naming its log) when it never answers."""
     wait_until(lambda: is_healthy(url), timeout_s, f"streamlit at {url} did not become healthy"
@@ -132,44 +120,6 @@ def _clear_streamlit_caches():
     yield
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextlib.contextmanager
-def serve_app(data_dir: Path):
-    """`streamlit run app.py` on a free loopback port with its own data directory; yields the base URL.
-
-    A test that fails to get a healthy server fails (never waits forever); at the end the server and
-    any llama.cpp server it started are stopped.
-    """
-    port = free_port()
-    env = dict(os.environ, SELECTOR_DATA_DIR=str(data_dir), LITELLM_LOCAL_MODEL_COST_MAP="True")
-    env.pop("SELECTOR_DATABASE_URL", None)
-    with open(data_dir / "streamlit.log", "w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-             "--server.port", str(port), "--server.address", "127.0.0.1",
-             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            wait_healthy(url, 60, data_dir / "streamlit.log")
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-            # The app stops its llama.cpp servers at exit; make sure, so no test leaves one running.
-            subprocess.run([sys.executable, "-m", "selector", "local", "stop"], cwd=ROOT, env=env,
-                           capture_output=True, timeout=60, check=False)
-
-
 @pytest.fixture(scope="session")
 def served_app(tmp_path_factory):
     """The app served once for the browser tests; yields the base URL."""
@@ -181,15 +131,10 @@ def served_app(tmp_path_factory):
 def browser():
     """chromium driven by Playwright, found as the PDF export finds it (playwright cannot download browsers here)."""
     path = require("chromium")
-    if Path(path).resolve() == DEBIAN_WRAPPER and DEBIAN_BINARY.exists():
-        path = str(DEBIAN_BINARY)  # the wrapper adds its own flags and extensions: drive the browser itself
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=path,
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking"],
-        )
+        browser = pw.chromium.launch(executable_path=path, args=served_app_module.CHROMIUM_ARGS)
         yield browser
         browser.close()
 

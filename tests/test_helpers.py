@@ -55,6 +55,7 @@ def test_under_ci_a_test_run_with_a_missing_feature_fails(pytester, monkeypatch)
                    "    monkeypatch.setitem(conftest.FEATURES, 'absent', (lambda: None, 'absent is missing'))\n"
                    "    conftest.require('absent')\n",
     )
+    monkeypatch.setenv("PYTHONPATH", str(conftest.ROOT))  # the copied conftest imports bench.served_app
     monkeypatch.delenv("CI", raising=False)
     pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(skipped=1)
     monkeypatch.setenv("CI", "true")
