@@ -1,8 +1,8 @@
 """Preflight: what a benchmark run (or a live comparison) will cost and take, before any call.
 
-Input tokens are counted offline with LiteLLM's token counter (its bundled price map, no
-network): a model whose LiteLLM tokenizer ships inside the package is counted with it, every
-other model (local llama.cpp models included) with the counter's default tokenizer (tiktoken),
+Input tokens are counted offline with the cl100k_base encoding LiteLLM ships (read without importing
+LiteLLM); once LiteLLM is loaded anyway (a run in this process), a model whose own tokenizer LiteLLM
+bundles (Anthropic, DeepSeek) is counted with it; local llama.cpp models always with cl100k;
 plus CHAT_OVERHEAD_TOKENS per call for the chat template. Output tokens are the call's
 max_tokens: an upper bound, so the cost is what the run costs at most. Prices come from the
 model's resolved target (the catalogue's price or the offer it calls), else the catalogue model's
@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
+import sys
 from dataclasses import asdict, dataclass, field
 from typing import Any, Sequence
 
@@ -106,13 +107,13 @@ def _litellm():
 
 
 def tokenizer_for(target) -> str:
-    """The model name handed to LiteLLM's counter: the model's own when LiteLLM bundles its tokenizer, else ''."""
-    if target.local_alias or target.api_base:
+    """The model name handed to LiteLLM's counter: the model's own when LiteLLM is already loaded in this process
+    (a run is under way) and bundles that tokenizer, else '' (the bundled cl100k count, read without LiteLLM: a
+    page or command that only shows a preflight must not pay about 3 s, and a network attempt, for importing it)."""
+    if target.local_alias or target.api_base or "litellm" not in sys.modules:
         return ""
-    try:
-        from litellm.utils import huggingface_tokenizer_kind
-    except ImportError:
-        return ""
+    from litellm.utils import huggingface_tokenizer_kind
+
     model = target.litellm_model
     return model if huggingface_tokenizer_kind(model) in BUNDLED_TOKENIZERS else ""
 
