@@ -4,18 +4,17 @@ import pandas as pd
 import streamlit as st
 
 from selector import benchmark, benchmark_charts
-from selector.costs import Traffic
+from selector.costs import DAYS_PER_MONTH, Traffic
 
 
 def show_run(run: benchmark.BenchmarkRun, traffic: Traffic) -> None:
-    state = {"done": "finished", "stopped": "stopped: the calls that finished are kept", "running": "running"}
     st.subheader(f"Results{f' — run {run.run_id}' if run.run_id else ''}")
     st.caption(f"{run.source}: {len(run.rows)} prompts × {len(run.models)} models, {len(run.results)} calls, "
-               f"{run.stop_reason or state.get(run.status, run.status)}" + (f", {run.wall_s:.1f} s" if run.wall_s else ""))
+               f"{run.status_text}" + (f", {run.wall_s:.1f} s" if run.wall_s else ""))
     st.dataframe(pd.DataFrame(benchmark.summary_rows(run, traffic)), hide_index=True, width="stretch")
     st.caption("p50 is the typical call (half the calls were faster), p95 a slow one (1 call in 20 was slower), "
                "counted over the calls that succeeded, as a spreadsheet's PERCENTILE.INC does. Monthly cost: mean cost per request × "
-               f"{traffic.requests_per_day:,.0f} requests/day × 30.4 days; unknown prices stay unknown. "
+               f"{traffic.requests_per_day:,.0f} requests/day × {DAYS_PER_MONTH} days; unknown prices stay unknown. "
                "Quality: share of checked answers that passed (exact, contains, regex or judge).")
     c1, c2 = st.columns(2)
     c1.plotly_chart(benchmark_charts.latency_distribution(run), width="stretch", key="bench_latency")

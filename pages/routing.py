@@ -9,11 +9,11 @@ from pages._common import answered_traffic, catalogue_or_stop, show_error_and_st
 from pages._display import run_in_background, wait_for
 from pages._widgets import api_keys_sidebar, money, percent, pick_model, prompt_file, resolved
 from selector import benchmark, routing
+from selector.costs import DAYS_PER_MONTH
 from selector.errors import SelectorError
-from selector.live import priced_models
+from selector.live import priced_models, resolve_model
 from selector.explore import routing_defaults
 from selector.history import open_history
-from selector.live import resolve_model
 
 FROM_FILE = "A prompt file (catalogue prices)"
 HEURISTIC = "Transparent rules (default)"
@@ -117,7 +117,7 @@ m3.metric("Monthly, routed", money(report.routed_monthly_usd),
           delta=None if report.saving_share is None else f"{-report.saving_share:.0%} vs always strong",
           delta_color="inverse")
 m4.metric("Monthly, always strong", money(report.strong_monthly_usd))
-for note in [f"Costs: {report.cost_basis}; monthly at {traffic.requests_per_day:,.0f} requests/day × 30.4 days. "
+for note in [f"Costs: {report.cost_basis}; monthly at {traffic.requests_per_day:,.0f} requests/day × {DAYS_PER_MONTH} days. "
              f"Per request: routed {money(report.routed_cost_per_request_usd, 6)}, "
              f"always strong {money(report.strong_cost_per_request_usd, 6)}.", *report.notes]:
     st.caption(note)

@@ -325,7 +325,8 @@ class BenchmarkRun:
     @property
     def status_text(self) -> str:
         """The status in words: the stop reason when there is one."""
-        return self.stop_reason or self.status
+        words = {"done": "finished", "stopped": "stopped: the calls that finished are kept", "running": "running"}
+        return self.stop_reason or words.get(self.status, self.status)
 
     def paired_comparisons(self) -> list:
         """Each pair of models on the prompts both answered: pass/fail by exact McNemar, latency by a
@@ -385,12 +386,6 @@ def comparison_lines(run: BenchmarkRun) -> list[str]:
     return [f"**{c.metric.capitalize()}** ({c.test}): {c.verdict}." for c in run.paired_comparisons()]
 
 
-SUMMARY_COLUMNS = {
-    "model": "Model", "success_rate": "Success", "latency_p50_s": "Latency p50 (s)",
-    "latency_p95_s": "Latency p95 (s)", "ttft_p50_s": "TTFT p50 (s)", "ttft_p95_s": "TTFT p95 (s)",
-    "output_tokens_mean": "Output tokens (mean)", "cost_per_request_usd": "Cost / request (USD)",
-    "monthly_cost_usd": "Monthly at your traffic (USD)", "quality": "Quality",
-}
 ROW_COLUMNS = ("row", "model", "prompt", "expected", "check", "ok", "passed", "text", "ttft_s", "latency_s",
                "input_tokens", "output_tokens", "cost_usd", "cost_source", "finish_reason", "error", "judge_text")
 

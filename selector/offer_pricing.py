@@ -40,23 +40,9 @@ def check_policy(policy: str) -> str:
     raise SelectorError(f"pricing policy {policy!r} is not one of {', '.join(POLICIES)}")
 
 
-def offer_request_cost_usd(offer: Offer, model: Model, traffic: Traffic) -> float | None:
-    """One average request at the offer's price, by costs.request_cost_usd's rules (None without a price)."""
-
-    if not offer.has_price:
-        return None
-    cached_price = offer.cached_input_usd_per_mtok
-    if cached_price is None:
-        cached_price = offer.input_usd_per_mtok  # no cache discount in the map: pay the full price
-    cached = traffic.input_tokens * traffic.cached_input_share
-    fresh = traffic.input_tokens - cached
-    output = billed_output_tokens(model, traffic)
-    return (fresh * offer.input_usd_per_mtok + cached * cached_price
-            + output * offer.output_usd_per_mtok) / TOKENS_PER_MTOK
-
-
 def _request_costs(offers: list[Offer], model: Model, traffic: Traffic) -> list[float]:
-    """offer_request_cost_usd for many priced offers of one model, the traffic's shares worked out once."""
+    """One average request at each priced offer's price, by costs.request_cost_usd's rules (cached input at the
+    full price where the map gives no discount), the traffic's shares worked out once."""
 
     cached = traffic.input_tokens * traffic.cached_input_share
     fresh = traffic.input_tokens - cached

@@ -131,19 +131,11 @@ class Recommendation:
     catalogue_models: int
     candidates: int
     binding: str | None = None  # when nothing fits: which constraint binds and how far off the closest is
-    # Every candidate best first, as two flat lists: a few thousand (id, score) tuples per ranking
-    # would be work for the garbage collector that nobody asked for (see .ranking).
-    ranked_ids: list[str] = field(default_factory=list, repr=False)
-    ranked_scores: list[float] = field(default_factory=list, repr=False)
+    ranked_ids: list[str] = field(default_factory=list, repr=False)  # every candidate, best first
     unrated: list[Unrated] = field(default_factory=list)
     margin: str | None = None  # when the top picks' capability intervals overlap, it says so
     warnings: list[str] = field(default_factory=list)  # lifecycle warnings for the picks
     changes: list = field(default_factory=list)  # what would change the answer (selector.sensitivity)
-
-    @property
-    def ranking(self) -> list[tuple[str, float]]:
-        """Every candidate as (id, score), best first."""
-        return list(zip(self.ranked_ids, self.ranked_scores))
 
     @property
     def top(self) -> Pick | None:

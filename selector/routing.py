@@ -56,7 +56,6 @@ RULES: tuple[Rule, ...] = (
     Rule("long", COMPLEX, f"longer than {LONG_PROMPT_WORDS} words"),
     Rule("short", SIMPLE, f"none of the above: a short request of at most {LONG_PROMPT_WORDS} words"),
 )
-RULES_BY_ID = {r.id: r for r in RULES}
 
 
 @dataclass(frozen=True)

@@ -299,7 +299,6 @@ class Ranking:
             candidates=len(self.candidates),
             binding=None if self.candidates or self.unrated else describe_closest(self.excluded),
             ranked_ids=[self.candidates[i][0].id for i in self.order],
-            ranked_scores=[self.totals[i] / total_weight for i in self.order],
             unrated=self.unrated,
             margin=describe_margin(picks),
             warnings=warnings,

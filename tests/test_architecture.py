@@ -251,12 +251,22 @@ def logs_traceback(call: ast.Call) -> bool:
     name = receiver.attr if isinstance(receiver, ast.Attribute) else getattr(receiver, "id", "")
     scrubbed = any(isinstance(node, ast.Call) and getattr(node.func, "id", "") == "scrubbed_traceback"
                    for arg in call.args for node in ast.walk(arg))
-    return bool(LOGGER_NAMES.match(name)) and (
-        func.attr == "exception" or scrubbed or any(k.arg == "exc_info" for k in call.keywords))
+    with_traceback = any(k.arg == "exc_info" and not (isinstance(k.value, ast.Constant) and not k.value.value)
+                         for k in call.keywords)  # exc_info=False or None logs no traceback
+    return bool(LOGGER_NAMES.match(name)) and (func.attr == "exception" or scrubbed or with_traceback)
+
+
+def _walk_here(node: ast.AST):
+    """ast.walk without entering nested functions and classes (their raise is not this handler's)."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+        return
+    yield node
+    for child in ast.iter_child_nodes(node):
+        yield from _walk_here(child)
 
 
 def handles_properly(handler: ast.ExceptHandler) -> bool:
-    inside = [node for stmt in handler.body for node in ast.walk(stmt)]
+    inside = [node for stmt in handler.body for node in _walk_here(stmt)]
     return any(isinstance(node, ast.Raise) or (isinstance(node, ast.Call) and logs_traceback(node)) for node in inside)
 
 
@@ -270,6 +280,8 @@ def test_the_handler_check_tells_logged_from_swallowed():
     assert handles_properly(handler("except Exception as e:\n    raise SelectorError(str(e)) from e"))
     assert handles_properly(handler("except Exception as e:\n    log.error('x\\n%s', scrubbed_traceback(e, keys))"))
     assert not handles_properly(handler("except Exception:\n    pass"))
+    assert not handles_properly(handler("except Exception:\n    log.warning('x', exc_info=False)"))
+    assert not handles_properly(handler("except Exception:\n    def later():\n        raise\n    later"))
     assert not handles_properly(handler("except Exception as e:\n    log.warning('x %s', e)"))
     assert not handles_properly(handler("except Exception as e:\n    print(e)"))
     assert is_broad(handler("except:\n    pass")) and is_broad(handler("except (ValueError, Exception):\n    pass"))

@@ -68,8 +68,12 @@ def _run_session(secret: str, name: str, way: str) -> LiveRun:
 
 @pytest.mark.parametrize("way", ["api_key", "text"])
 @pytest.mark.parametrize("name", list(SECRETS))
-def test_no_secret_reaches_results_history_errors_or_logs(name, way, env_secrets, caplog):
-    caplog.set_level(logging.DEBUG)
+def test_no_secret_reaches_results_history_errors_or_logs(name, way, env_secrets, caplog, monkeypatch):
+    from selector.logs import setup_logging
+
+    monkeypatch.setenv("SELECTOR_LOG_LEVEL", "DEBUG")
+    log_file = setup_logging()  # this test's data directory: the file is among the places searched below
+    caplog.set_level(logging.DEBUG, logger="selector")  # the app's loggers, which setup_logging sets apart
     secret = SECRETS[name]
     live = _run_session(secret, name, way)
     comparison = live.comparison()
@@ -88,6 +92,7 @@ def test_no_secret_reaches_results_history_errors_or_logs(name, way, env_secrets
     for path in data_dir().rglob("*"):
         if path.is_file():
             places[str(path)] = path.read_bytes().decode("utf-8", "replace")
+    assert log_file is not None and log_file.stat().st_size > 0 and caplog.records  # the logs were searched
     leaked = [where for where, text in places.items() if secret in text]
     assert not leaked, f"{name} ({way}) found in {leaked}"
     assert stored["results"]["a"]["text"] and "[redacted]" in stored["results"]["a"]["text"]
