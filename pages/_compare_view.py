@@ -12,7 +12,7 @@ from selector.live import servers as local
 from selector.answers import UseCase
 from selector.errors import SelectorError
 from selector.history import open_history
-from selector.formatting import call_metrics_line
+from selector.formatting import call_metrics_line, seconds
 from selector.live import SIDES, LiveRun
 
 CUSTOM = "Custom OpenAI-compatible endpoint"
@@ -72,8 +72,9 @@ def show_answers(live: LiveRun, hide_names: bool) -> None:
             if res.error:
                 st.error(as_text(res.error), icon=":material/error:")
             st.caption(call_metrics_line(res, show_cost=not hide_names))  # a $0 cost would give a local model away
-    st.caption(f"Wall time for both: {live.wall_s:.2f} s (the two run at the same time)"
-               if live.wall_s is not None else "")
+    st.caption(f"Wall time for both: {seconds(live.wall_s)} (the two run at the same time)")
+    if live.history_error:  # the answers are shown; say they were not saved (and so cannot be voted on)
+        st.warning(as_text(live.history_error), icon=":material/history:")
 
 
 def vote_section(live: LiveRun, answers, person: str) -> None:

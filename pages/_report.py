@@ -58,8 +58,11 @@ def report_downloads(recommendation: Recommendation, catalogue: Catalogue) -> No
     """A 'Prepare report' button; once pressed, a download button per format for this recommendation."""
     st.subheader("Report for your team")
     run_ids = session_run_ids()
+    # The picks and their scores too: the same answers rank differently with the user's measurements on or off.
+    picks = [(p.model.id, p.score, p.capability.point if p.capability else None) for p in recommendation.picks]
     fingerprint = json.dumps(
-        [recommendation.answers.model_dump(mode="json"), run_ids, catalogue.path, recommendation.as_of], sort_keys=True
+        [recommendation.answers.model_dump(mode="json"), run_ids, catalogue.path, recommendation.as_of, picks],
+        sort_keys=True, default=str,
     )
     files = st.session_state.get("report_files")
     if files is not None and files["fingerprint"] != fingerprint:

@@ -32,7 +32,7 @@ from typing import Any, Callable, Sequence
 from selector.costs import DAYS_PER_MONTH, Traffic
 from selector.errors import SelectorError
 from selector.formatting import known
-from selector.scrub import register_secret, scrub_value
+from selector.scrub import register_secret
 
 log = logging.getLogger(__name__)
 
@@ -568,7 +568,7 @@ class BenchmarkJob:
             self.run.results.append(result)
         if self.history is not None and self.run.run_id is not None:
             try:
-                self.history.save_benchmark_result(self.run.run_id, scrub_value(result.to_record()))
+                self.history.save_benchmark_result(self.run.run_id, result.to_record())  # the store scrubs it
             except SelectorError:  # the history is a record, not a reason to lose the result
                 log.warning("benchmark: could not save row %s of %s", row.index, target.spec, exc_info=True)
         if self.on_result is not None:

@@ -404,6 +404,8 @@ def break_even_sentence(
     if not model.open_weights or estimate_self_hosting(model, traffic, a) is None:
         return None
     label = "its own API price" if against is None or against.id == model.id else f"the {against.name} API"
+    if not (against or model).has_api_price:
+        return f"no API price to compare with: {label} is not published"
     first = break_even_requests_per_day(model, traffic, against, a)
     if first is None:
         return (f"self-hosting is never cheaper than {label} at this request size "

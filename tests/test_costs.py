@@ -349,6 +349,11 @@ def test_the_break_even_sentence_says_from_when_and_when_never():
     free = make_model(id="free-70b", open_weights=True, params_b=70, input_usd_per_mtok=0.0, output_usd_per_mtok=0.0)
     assert break_even_sentence(free, Traffic(), None).startswith("self-hosting is never cheaper than its own API price")
     assert break_even_sentence(GPT_4O, Traffic(), None) is None  # closed weights: no self-hosting estimate
+    unpriced = make_model(id="unpriced-70b", open_weights=True, params_b=70, input_usd_per_mtok=None,
+                          output_usd_per_mtok=None, price_source=None)
+    # no published price is no price to beat, never "self-hosting is never cheaper"
+    assert break_even_sentence(unpriced, Traffic(), None) == (
+        "no API price to compare with: its own API price is not published")
 
 
 def test_the_cost_table_is_keyed_by_field_titles_and_keeps_unknown_as_none():

@@ -573,3 +573,14 @@ def test_the_cli_that_never_touches_the_store_does_not_import_sqlalchemy():
             "    pass\nassert 'sqlalchemy' not in sys.modules, 'sqlalchemy imported'\n")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_the_store_scrubs_keys_in_everything_it_writes(store):
+    """Whoever writes (a live run, a benchmark, a script), a key in a prompt, an answer or a setting is
+    redacted on its way into the history."""
+    key = "sk-proj-" + "A1b2C3d4E5f6G7h8J9k0" * 2
+    run_id = store.start_run(f"my key is {key}", system=f"use {key}", settings={"note": key}, kind="benchmark")
+    store.save_result(run_id, "a", {"model": "m", "text": f"echo {key}", "error": f"bad key {key}"})
+    store.save_benchmark_result(run_id, {"model": "m", "row": 1, "text": f"echo {key}", "ok": True})
+    dump = repr(store.get_run(run_id)) + repr(store.get_benchmark(run_id))
+    assert key not in dump and "[redacted]" in dump

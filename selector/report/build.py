@@ -18,6 +18,7 @@ from selector.costs import (
     HOURS_PER_MONTH,
     SelfHostAssumptions,
     break_even_requests_per_day,
+    break_even_sentence,
     estimate_self_hosting,
     monthly_cost_usd,
     request_cost_usd,
@@ -119,9 +120,7 @@ def _break_even_rows(model: Model, against: Model | None, r: Recommendation, a: 
     for target in targets.values():
         first = break_even_requests_per_day(model, traffic, target, a)
         sustained = sustained_break_even_requests_per_day(model, traffic, target, a)
-        label = "its own API price" if target.id == model.id else f"{target.name} API"
-        note = (f"self-hosting is cheaper than {label} from {first:,.0f} requests/day" if first is not None
-                else f"self-hosting never beats {label} below the tool's volume ceiling")
+        note = break_even_sentence(model, traffic, target, a)  # the costs page's words
         rows.append(dict(
             id=model.id, name=model.name, against_id=target.id, against_name=target.name,
             requests_per_day=_round(first, 1), sustained_requests_per_day=_round(sustained, 1), note=note,

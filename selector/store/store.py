@@ -2,7 +2,8 @@
 
 Every method takes a connection from the engine and gives it back, so any thread may call any
 method. Every run and vote records who made it (a name, never an account); nothing named like a
-credential is stored, and URLs lose their user:password and query string.
+credential is stored, URLs lose their user:password and query string, and every prompt, answer, error
+and setting passes through the one key scrubber (selector/scrub.py) on its way in, whoever writes it.
 
 The history degrades instead of failing: a busy database is retried with backoff, then StoreBusy
 says what was not saved; a damaged SQLite file is moved aside to `<name>.damaged-<timestamp>` and a
@@ -32,6 +33,7 @@ from sqlalchemy import (
 from sqlalchemy import desc as descending  # by this name, a search for escaping calls finds none
 
 from selector.errors import SelectorError
+from selector.scrub import scrub, scrub_value
 from selector.store import migrate
 from selector.store.common import (
     BENCHMARK_FIELDS, OUTCOMES, RESULT_FIELDS, VOTES, StoreBusy, StoreError, clean_name, database_url, default_who,
@@ -288,8 +290,8 @@ class Store:
         kind: str = "compare", blind: bool = False, who: str | None = None,
     ) -> int:
         """Record a new run and return its id."""
-        row = {"kind": kind, "created_at": _now(), "prompt": prompt, "system": system,
-               "settings": json.dumps(safe_settings(settings or {}), sort_keys=True), "blind": int(blind),
+        row = {"kind": kind, "created_at": _now(), "prompt": scrub(prompt) or "", "system": scrub(system),
+               "settings": json.dumps(scrub_value(safe_settings(settings or {})), sort_keys=True), "blind": int(blind),
                "who": self._who(who)}
         with self._connect(write=True) as conn:
             return int(conn.execute(insert(runs).values(row)).inserted_primary_key[0])
@@ -300,7 +302,8 @@ class Store:
         row = {name: result.get(name) for name in RESULT_FIELDS}
         if row["model"] is None:
             raise SelectorError(f"history: result for side {side!r} of run {run_id} has no model")
-        row["api_base"] = safe_url(row["api_base"])
+        row["api_base"] = safe_url(row["api_base"])  # before scrubbing: a redacted password is no URL to parse
+        row = scrub_value(row)  # answers and errors may echo a key
         counted = row["output_tokens_counted"]
         row["output_tokens_counted"] = None if counted is None else int(bool(counted))
         with self._connect(write=True) as conn:
@@ -430,12 +433,12 @@ class Store:
     @_retrying(rerun_after_repair=False)
     def _save_prompts(self, rows: list[dict[str, Any]]) -> None:
         with self._connect(write=True) as conn:
-            conn.execute(insert(benchmark_prompts), rows)
+            conn.execute(insert(benchmark_prompts), scrub_value(rows))  # a prompt file may hold a key
 
     @_retrying(rerun_after_repair=False)
     def save_benchmark_result(self, run_id: int, result: dict[str, Any]) -> None:
         """Record one prompt on one model (call it as soon as that call finishes)."""
-        row = {name: result.get(name) for name in BENCHMARK_FIELDS}
+        row = scrub_value({name: result.get(name) for name in BENCHMARK_FIELDS})
         for flag in ("ok", "passed"):
             row[flag] = None if row[flag] is None else int(bool(row[flag]))
         with self._connect(write=True) as conn:
