@@ -15,21 +15,6 @@ from selector.live.servers import stop_started_here_at_exit
 # The CLI does not call it: `local serve` leaves its servers running.
 stop_started_here_at_exit()
 
-# Helpers that moved out of this module; importing them from here still works, lazily, so that their
-# modules can use this one without an import cycle.
-_MOVED = {"history_or_note": "pages._evidence", "show_history_notice": "pages._evidence",
-          "measured_from_benchmarks": "pages._evidence", "measured_from_votes": "pages._evidence",
-          "what_would_change": "pages._evidence", "person_name": "pages._widgets"}
-
-
-def __getattr__(name: str):
-    if name in _MOVED:
-        import importlib
-
-        return getattr(importlib.import_module(_MOVED[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 @st.cache_resource(show_spinner=False)
 def _cached_catalogue(path: str | None) -> Catalogue:
     return load_catalogue(path)

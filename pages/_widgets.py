@@ -1,6 +1,5 @@
 """Widgets shared by the pages: the API-key sidebar, the model pickers, the prompt file, number fields bounded by
-the schema, the person's name, and (re-exported from selector.formatting) the one way to show a figure or
-"unknown" and a live call's one-side metrics line."""
+the schema, the person's name. Figures are shown with selector.formatting."""
 
 from __future__ import annotations
 
@@ -11,16 +10,6 @@ import streamlit as st
 from pages._text import show_error_and_stop
 from selector.live import callable_models
 from selector.catalogue import Catalogue
-from selector.formatting import (  # noqa: F401  (re-exported: the pages' one formatter)
-    UNKNOWN,
-    call_metrics_line,
-    known,
-    milliseconds,
-    money,
-    percent,
-    seconds,
-    tokens,
-)
 
 KEYS_NOTE = ("Kept only in this browser session: never saved, logged or put in a URL. "
              "Keys in the environment or .streamlit/secrets.toml are used when these are empty.")

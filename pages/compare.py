@@ -5,10 +5,9 @@ from pages._common import (
     catalogue_or_stop,
     current_answers,
     link_to_questionnaire,
-    person_name,
     show_error_and_stop,
 )
-from pages._widgets import api_keys_sidebar
+from pages._widgets import api_keys_sidebar, person_name
 from pages._compare_view import pick_model, show_answers, start_local_servers, vote_section
 from pages._report import remember_run
 from selector.errors import SelectorError

@@ -7,7 +7,8 @@ import streamlit as st
 
 from pages._common import answered_traffic, catalogue_or_stop, show_error_and_stop
 from pages._display import run_in_background, wait_for
-from pages._widgets import api_keys_sidebar, money, percent, pick_model, prompt_file, resolved
+from pages._widgets import api_keys_sidebar, pick_model, prompt_file, resolved
+from selector.formatting import money, percent
 from selector import benchmark, routing
 from selector.costs import DAYS_PER_MONTH
 from selector.errors import SelectorError

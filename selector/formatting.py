@@ -40,13 +40,6 @@ def milliseconds(value: float | None, unit: str = " ms") -> str:
     return known(value, ",.0f", unit)
 
 
-def tokens(value: float | None, unit: str = " tokens") -> str:
-    """A token count (whole numbers without decimals)."""
-    if is_unknown(value):
-        return UNKNOWN
-    return f"{value:,}{unit}" if isinstance(value, int) else f"{value:,.1f}{unit}"
-
-
 def number(value: float | None, unit: str = "") -> str:
     """A count or measure as published: whole numbers with separators (128,000), others shortest (0.36, 1,500.5)."""
     if is_unknown(value):

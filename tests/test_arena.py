@@ -193,7 +193,7 @@ def test_the_arena_page_without_votes_says_how_to_get_some():
 
 
 def test_the_pages_merge_arena_votes_into_the_measured_evidence():
-    from pages._common import measured_from_benchmarks
+    from pages._evidence import measured_from_benchmarks
 
     history = open_history()
     for k in range(12):

@@ -7,19 +7,19 @@ from types import SimpleNamespace
 
 import pytest
 
-from selector.formatting import call_metrics_line, known, milliseconds, money, percent, seconds, tokens
+from selector.formatting import call_metrics_line, known, milliseconds, money, percent, seconds
 
 
 @pytest.mark.parametrize(("shown", "expected"), [
     (money(1234.5), "$1,234.50"), (money(0.0001234, 6), "$0.000123"), (money(0.0), "$0.00"),
-    (seconds(0.1234), "0.12 s"), (milliseconds(1234.4), "1,234 ms"), (tokens(1200), "1,200 tokens"),
-    (tokens(12.25, ""), "12.2"), (percent(0.25), "25%"), (known(3, "d", " GPUs"), "3 GPUs"),
+    (seconds(0.1234), "0.12 s"), (milliseconds(1234.4), "1,234 ms"),
+    (percent(0.25), "25%"), (known(3, "d", " GPUs"), "3 GPUs"),
 ])
 def test_known_figures_are_formatted(shown, expected):
     assert shown == expected
 
 
-@pytest.mark.parametrize("formatter", [money, seconds, milliseconds, tokens, percent, known])
+@pytest.mark.parametrize("formatter", [money, seconds, milliseconds, percent, known])
 @pytest.mark.parametrize("value", [None, math.nan])
 def test_an_unknown_figure_is_unknown(formatter, value):
     assert formatter(value) == "unknown"

@@ -12,7 +12,7 @@ import json
 import re
 
 from selector.errors import SelectorError
-from selector.formatting import known
+from selector.formatting import call_cost, known
 from selector.recommendation import format_money
 from selector.report.build import Report
 from selector.answers import Answers
@@ -52,11 +52,7 @@ def fence(text: str | None, language: str = "text") -> MarkdownBlock:
 
 
 def number(value: float | None, spec: str = ",.0f", unit: str = "") -> str:
-    return "unknown" if value is None else f"{value:{spec}}{unit}"
-
-
-def money6(value: float | None) -> str:
-    return known(value, ".6f", prefix="$")
+    return known(value, spec, unit)
 
 
 def capability_text(estimate: CapabilityFacts | None) -> str:
@@ -107,7 +103,7 @@ def _environment(markdown: bool):
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, extensions=["jinja2.ext.do"],
         finalize=md_text if markdown else (lambda value: "—" if value is None else value),
     )
-    env.filters.update(money=format_money, num=number, money6=money6, capability=capability_text,
+    env.filters.update(money=format_money, num=number, call_cost=call_cost, capability=capability_text,
                        comparison=comparison_result, settings=settings_text, fence=fence)
     env.globals["answers_rows"] = answers_rows
     return env
