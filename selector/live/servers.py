@@ -36,6 +36,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import asdict, dataclass
+from dataclasses import replace as with_changes
 from pathlib import Path
 
 import psutil
@@ -237,6 +238,7 @@ def _assemble(model: LocalModel, target: Path) -> None:
 # The servers this process started: (data directory, alias) -> pid. The directory is kept because
 # SELECTOR_DATA_DIR may differ by the time they are stopped (tests change it).
 _started_here: dict[tuple[str, str], int] = {}
+_returned: dict[tuple[str, str], ServerInfo] = {}  # (data dir, alias) -> the server last handed out here
 _started_lock = threading.Lock()
 _stop_at_exit_registered = False
 
@@ -456,6 +458,24 @@ def ensure_server(alias: str, port: int | None = None, timeout_s: float = START_
     """
     model = get_local_model(alias)
     directory = data_dir()
+    known = _returned.get((str(directory), alias))
+    if (known is not None and (port is None or port == known.port) and _pid_alive(known.pid)
+            and _recorded_pid(directory, alias) == known.pid and health(known.port, alias, timeout=HEALTH_PROBE_S)):
+        return with_changes(known, note=None, started_here=False)  # the usual case: no lock, no process scan
+    info = _ensure_server(model, port, directory, timeout_s)
+    _returned[(str(directory), alias)] = info
+    return info
+
+
+def _recorded_pid(directory: Path, alias: str) -> int | None:
+    """The pid the state file records for this model (None when the file is missing or damaged)."""
+    raw = _read_raw(directory)
+    entry = raw.get(alias) if isinstance(raw, dict) else None
+    return entry.get("pid") if isinstance(entry, dict) else None
+
+
+def _ensure_server(model: LocalModel, port: int | None, directory: Path, timeout_s: float) -> ServerInfo:
+    alias = model.alias
     deadline = time.monotonic() + timeout_s
     note, frozen = None, None
     for _ in range(3):  # the recorded server froze or died, or our port was taken meanwhile: again (bounded)
