@@ -11,6 +11,7 @@ sends it with `tags: ["simple"]` or `["complex"]`, and the router picks the matc
 from __future__ import annotations
 
 import re
+import textwrap
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -327,11 +328,4 @@ def router_config_yaml(cheap, strong, classifier: str = "heuristic") -> str:
 
 
 def _wrap(text: str, width: int = 90) -> list[str]:
-    lines, line = [], ""
-    for word in text.split():
-        if line and len(line) + len(word) + 1 > width:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
-    return lines + ([line] if line else [])
+    return textwrap.wrap(text, width)

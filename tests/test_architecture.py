@@ -15,7 +15,8 @@ SELECTOR = ROOT / "selector"
 PAGES = ROOT / "pages"
 MAX_FUNCTION_LINES = 60  # def line to last line
 MAX_PAGE_LINES = 150
-ESC_CALL = re.compile(r"(?<![A-Za-z])esc\(")  # esc(, _esc(, html_esc( -- not .desc() in a query
+# HTML escaped by hand: esc(, _esc(, html_esc(, html.escape(, markupsafe.escape( -- not .desc() or re.escape(
+ESC_CALL = re.compile(r"(?<![A-Za-z.])esc\(|\b(?:html|markupsafe|Markup)\.escape\(")
 TEST_HOOK_PARAMS = {"mock_response", "mock_responses", "mock_judge"}
 BROAD = {"Exception", "BaseException"}
 LOGGER_NAMES = re.compile(r"^_?(log|logger|LOG|LOGGER|logging)$")

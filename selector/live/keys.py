@@ -15,12 +15,14 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 
-from selector.errors import AuthError
+from selector.errors import AuthError, SelectorError
+from selector.files import read_text
 from selector.live.caller import import_litellm
 from selector.live.targets import Target
 from selector.scrub import register_secret
 
 log = logging.getLogger(__name__)
+SECRETS_MAX_BYTES = 100_000  # a secrets.toml is a handful of keys: anything larger is not read
 
 TEAM_MODE_VAR = "SELECTOR_TEAM_MODE"
 ALLOW_ENV_KEYS_VAR = "SELECTOR_ALLOW_ENV_KEYS"
@@ -55,11 +57,11 @@ def _secrets_file_keys() -> dict[str, str]:
     """Root-level string values of .streamlit/secrets.toml (project, then home)."""
     out: dict[str, str] = {}
     for path in (Path.home() / ".streamlit" / "secrets.toml", Path.cwd() / ".streamlit" / "secrets.toml"):
-        try:
-            data = tomllib.loads(path.read_text())
-        except FileNotFoundError:
+        if not path.exists():
             continue
-        except (OSError, tomllib.TOMLDecodeError):
+        try:
+            data = tomllib.loads(read_text(path, f"secrets file {path}", SelectorError, SECRETS_MAX_BYTES))
+        except (SelectorError, tomllib.TOMLDecodeError):
             log.warning("could not read %s; its keys are not used", path, exc_info=True)
             continue
         out.update({k: v for k, v in data.items() if isinstance(v, str)})

@@ -756,13 +756,14 @@ def stop_server(alias: str, pid: int | None = None) -> bool:
 
 def _stop_recorded(alias: str, pid: int | None, directory: Path) -> bool:
     with _locked(directory):
-        state = _read_state(directory)
+        found = discover_servers(directory)  # one process scan for the state and the duplicates
+        state = _read_state(directory, found)
         info = _running(alias, state)
         if pid is not None and (info is None or info.pid != pid):
             return False  # someone else's server now: leave it
         state.pop(alias, None)
         _write_state(state, directory)
-        others = [] if pid is not None else [o.pid for o in discover_servers(directory).get(alias, [])
+        others = [] if pid is not None else [o.pid for o in found.get(alias, [])
                                              if info is None or o.pid != info.pid]
     pids = ([info.pid] if info is not None else []) + others
     for found in pids:

@@ -19,8 +19,8 @@ from selector.store.common import SCHEMA_VERSION
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-HEAD = "0003"  # the newest revision; tests check it against migrations/versions/
-REVISIONS = ("0002", "0003")
+REVISIONS = ("0002", "0003")  # tests check these against migrations/versions/
+HEAD = REVISIONS[-1]  # the newest revision
 _PG_LOCK_KEY = 0x5E1EC7  # pg_advisory_xact_lock key: one migration at a time per database
 
 
